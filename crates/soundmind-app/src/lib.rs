@@ -1,0 +1,13 @@
+//! Soundmind's application layer: one resolved configuration, secrets, and the services the CLI, web and
+//! desktop front ends drive. It sees the store and (later) the engine traits, never a concrete engine.
+//!
+//! Front ends depend on this crate and on `soundmind-core`, never on the store directly: what they need from
+//! it is re-exported here, so the store can change shape without touching a front end.
+#![warn(missing_docs)]
+
+pub mod config;
+pub mod sessions;
+
+pub use sessions::{Sessions, SummaryState};
+pub use soundmind_store::search::SearchHit;
+pub use soundmind_store::{SessionEntry, StoreError};

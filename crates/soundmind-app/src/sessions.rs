@@ -1,0 +1,105 @@
+//! Reading the journal for the front ends: list, show, summaries and search.
+
+use std::path::PathBuf;
+
+use soundmind_core::{SessionDoc, SessionId};
+use soundmind_store::search::SearchHit;
+use soundmind_store::{Journal, SessionEntry, StoreError, fields};
+
+use crate::config::Config;
+
+/// The user's journal as the front ends see it.
+#[derive(Debug, Clone)]
+pub struct Sessions {
+    journal: Journal,
+    index_path: PathBuf,
+}
+
+/// Whether a session has a summary yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SummaryState {
+    /// A summary of this many characters.
+    Present(usize),
+    /// No summary (HSJ's `summary: ''`).
+    Missing,
+}
+
+impl Sessions {
+    /// The journal named by the resolved configuration.
+    pub fn from_config(config: &Config) -> Self {
+        let root = config.sessions_dir.value.clone();
+        Self::new(root, &config.cache_dir.value)
+    }
+
+    /// The journal at `root`, with its search index cached under `cache_dir`.
+    pub fn new(root: PathBuf, cache_dir: &std::path::Path) -> Self {
+        let index_path = cache_dir
+            .join("search")
+            .join(format!("{:016x}.sqlite", path_hash(&root)));
+        Self {
+            journal: Journal::open(root),
+            index_path,
+        }
+    }
+
+    /// The underlying journal.
+    pub fn journal(&self) -> &Journal {
+        &self.journal
+    }
+
+    /// Every session, newest first; unreadable ones carry their error.
+    pub fn list(&self) -> Result<Vec<SessionEntry>, StoreError> {
+        self.journal.list()
+    }
+
+    /// One session by id (a `.md` suffix is accepted).
+    pub fn show(&self, id: &str) -> Result<(SessionId, SessionDoc), StoreError> {
+        let id = SessionId::parse(id)?;
+        let doc = self.journal.load(&id)?;
+        Ok((id, doc))
+    }
+
+    /// Which sessions have summaries, oldest first (as HSJ prints them). Unreadable files are skipped with their
+    /// error.
+    pub fn summaries(&self) -> Result<Vec<(SessionId, Result<SummaryState, StoreError>)>, StoreError> {
+        let mut rows: Vec<_> = self
+            .list()?
+            .into_iter()
+            .map(|entry| {
+                let state = entry
+                    .doc
+                    .map(|doc| match doc.frontmatter.summary().chars().count() {
+                        0 => SummaryState::Missing,
+                        n => SummaryState::Present(n),
+                    });
+                (entry.id, state)
+            })
+            .collect();
+        rows.reverse();
+        Ok(rows)
+    }
+
+    /// Full-text search over transcripts and summaries, best match first.
+    pub fn search(&self, query: &str, limit: usize) -> Result<Vec<SearchHit>, StoreError> {
+        let (hits, stats) = self.journal.search(&self.index_path, query, limit)?;
+        if stats.added + stats.updated + stats.removed > 0 {
+            // Best effort: a read-only journal must still be searchable.
+            let _ = self.journal.events().append(
+                "search.index.synced",
+                fields! {"added" => stats.added, "updated" => stats.updated, "removed" => stats.removed},
+            );
+        }
+        Ok(hits)
+    }
+}
+
+/// FNV-1a of the path: a stable, dependency-free name for the per-journal index file.
+fn path_hash(path: &std::path::Path) -> u64 {
+    let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    canonical
+        .to_string_lossy()
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+        })
+}

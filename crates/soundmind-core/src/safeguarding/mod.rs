@@ -1,0 +1,8 @@
+//! Safeguarding data: the crisis help lines Soundmind shows to someone who may be at risk.
+//!
+//! The help lines come from `data/crisis-resources.toml`, embedded at build time. They are never produced by a
+//! model. See [`resources`] for the types, lookup and plain-text rendering.
+
+pub mod resources;
+
+pub use resources::{Country, CrisisDirectory, ResourcesError, Service, UnknownCountry};

@@ -1,0 +1,56 @@
+//! Test helpers shared by Soundmind's crates. A dev-dependency only; never linked into the app.
+#![warn(missing_docs)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// The real HSJ session folder written by HSJ 0.2.9 (`shared/fixtures/hsj-sessions/sessions`).
+///
+/// `SOUNDMIND_FIXTURES` overrides the location; otherwise it is `../shared` next to the repository.
+pub fn hsj_sessions() -> PathBuf {
+    if let Ok(dir) = std::env::var("SOUNDMIND_FIXTURES") {
+        return PathBuf::from(dir);
+    }
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let dir = repo.join("../shared/fixtures/hsj-sessions/sessions");
+    assert!(
+        dir.is_dir(),
+        "HSJ fixtures not found at {}; set SOUNDMIND_FIXTURES",
+        dir.display()
+    );
+    dir
+}
+
+/// The session ids of the HSJ fixture folder, oldest first.
+pub const HSJ_SESSION_IDS: [&str; 5] = [
+    "251103_0714",
+    "251105_2152",
+    "251108_1036",
+    "251109_1905",
+    "251111_0648",
+];
+
+/// A temporary copy of the HSJ fixture folder (writable), removed on drop.
+pub fn hsj_journal_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    copy_dir(&hsj_sessions(), dir.path());
+    dir
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).expect("create dir");
+    for entry in fs::read_dir(from).expect("read fixture dir") {
+        let entry = entry.expect("dir entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("file type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), &target).expect("copy fixture");
+            // Fixtures are read-only on disk; the copy must be writable.
+            let mut perms = fs::metadata(&target).expect("metadata").permissions();
+            #[allow(clippy::permissions_set_readonly_false)]
+            perms.set_readonly(false);
+            fs::set_permissions(&target, perms).expect("chmod");
+        }
+    }
+}

@@ -1,0 +1,77 @@
+//! The command tree. One module per subcommand, each with its own args type and a `run`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use soundmind_app::config::{self, Config, ConfigInputs, FlagOverrides};
+
+mod completions;
+mod config_cmd;
+mod crisis;
+mod sessions;
+
+/// Exit status for an error the user can fix (bad input, missing file).
+pub const EXIT_ERROR: u8 = 2;
+
+const ABOUT: &str = "A voice-first reflective journal that keeps your words on your machine.";
+
+const AFTER_HELP: &str = "\
+Your sessions are plain Markdown files in your sessions folder (see `soundmind config show`).
+Soundmind reads and continues Healthyself Journal folders.
+
+Soundmind is not therapy and not for emergencies. If you are in crisis, run `soundmind crisis`
+for help lines in your country, or call your local emergency number.";
+
+/// Soundmind: speak, and it asks one good question back.
+#[derive(Debug, Parser)]
+#[command(name = "soundmind", version, about = ABOUT, after_help = AFTER_HELP, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+/// Overrides for this one run; they are never saved.
+#[derive(Debug, Args)]
+struct GlobalArgs {
+    /// The journal folder to use (default: from the config file, SESSIONS_DIR, or ./sessions if it exists)
+    #[arg(long, global = true, value_name = "DIR")]
+    sessions_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// List, show and search your sessions
+    #[command(subcommand)]
+    Sessions(sessions::SessionsCommand),
+    /// Inspect the configuration
+    #[command(subcommand)]
+    Config(config_cmd::ConfigCommand),
+    /// Show crisis help lines for your country (works offline)
+    Crisis(crisis::CrisisArgs),
+    /// Print a shell completion script
+    Completions(completions::CompletionsArgs),
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let flags = FlagOverrides {
+        sessions_dir: cli.global.sessions_dir,
+        ..Default::default()
+    };
+    match cli.command {
+        None => sessions::overview(&resolve(flags)?),
+        Some(Command::Sessions(cmd)) => sessions::run(cmd, &resolve(flags)?),
+        Some(Command::Config(cmd)) => config_cmd::run(cmd, &resolve(flags)?),
+        Some(Command::Crisis(args)) => crisis::run(args, flags),
+        Some(Command::Completions(args)) => completions::run(args),
+    }
+}
+
+fn resolve(flags: FlagOverrides) -> anyhow::Result<Config> {
+    let inputs = ConfigInputs::from_process(flags);
+    config::resolve(&inputs).context("could not load the configuration")
+}
