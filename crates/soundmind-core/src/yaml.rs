@@ -480,8 +480,13 @@ fn analyze(s: &str) -> Analysis {
     }
 }
 
-/// True when PyYAML's YAML 1.1 resolver would read this plain text as something other than a string.
+/// True when a YAML reader would take this plain text as something other than a string: PyYAML's YAML 1.1
+/// resolver (HSJ) or the YAML 1.2 core schema (our reader, and most others). Such strings get quoted.
 fn resolves_to_non_string(s: &str) -> bool {
+    !matches!(Yaml::from_str(s), Yaml::String(_)) || resolves_in_yaml_1_1(s)
+}
+
+fn resolves_in_yaml_1_1(s: &str) -> bool {
     matches!(
         s,
         "" | "~"
@@ -723,5 +728,33 @@ mod tests {
     fn syntax_errors_report_a_line() {
         let err = parse_map("a: 1\nb: [unclosed\nc: 2\n").unwrap_err();
         assert!(err.line >= 2, "{err}");
+    }
+
+    /// Any string, written by our emitter, must read back as the same string (a seeded, deterministic sweep
+    /// over the characters that change YAML's meaning).
+    #[test]
+    fn every_string_round_trips() {
+        let alphabet: Vec<char> = "ab Z09:-#'\"\\?,[]{}&*!|>%@`~.\n\t\r\u{7}\u{85}\u{a0}\u{2028}\u{feff}é—🌿"
+            .chars()
+            .collect();
+        let mut seed = 0x5eed_u64;
+        let mut next = || {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (seed >> 33) as usize
+        };
+        let fixed = ["yes", "No", "null", "~", "0x1F", "0o7", "1_000", "1:30", "2025-11-03", ".5", "-.inf", "=", "<<"];
+        let mut cases: Vec<String> = fixed.iter().map(|s| s.to_string()).collect();
+        for _ in 0..20_000 {
+            let len = next() % 8;
+            cases.push((0..len).map(|_| alphabet[next() % alphabet.len()]).collect());
+        }
+        for case in cases {
+            let mut map = YamlMap::new();
+            map.insert("k", YamlValue::Str(case.clone()));
+            map.insert("list", YamlValue::List(vec![YamlValue::Str(case.clone())]));
+            let text = emit_map(&map);
+            let back = parse_map(&text).unwrap_or_else(|e| panic!("{case:?} wrote {text:?}: {e}"));
+            assert_eq!(back, map, "{case:?} wrote {text:?}");
+        }
     }
 }
