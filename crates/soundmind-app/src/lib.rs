@@ -8,6 +8,6 @@
 pub mod config;
 pub mod sessions;
 
-pub use sessions::{Sessions, SummaryState};
+pub use sessions::{Sessions, SummaryRow, SummaryState};
 pub use soundmind_store::search::SearchHit;
 pub use soundmind_store::{SessionEntry, StoreError};

@@ -15,6 +15,15 @@ pub struct Sessions {
     index_path: PathBuf,
 }
 
+/// One row of [`Sessions::summaries`].
+#[derive(Debug)]
+pub struct SummaryRow {
+    /// The session.
+    pub id: SessionId,
+    /// Its summary state, or why the file could not be read.
+    pub state: Result<SummaryState, StoreError>,
+}
+
 /// Whether a session has a summary yet.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SummaryState {
@@ -61,7 +70,7 @@ impl Sessions {
 
     /// Which sessions have summaries, oldest first (as HSJ prints them). Unreadable files are skipped with their
     /// error.
-    pub fn summaries(&self) -> Result<Vec<(SessionId, Result<SummaryState, StoreError>)>, StoreError> {
+    pub fn summaries(&self) -> Result<Vec<SummaryRow>, StoreError> {
         let mut rows: Vec<_> = self
             .list()?
             .into_iter()
@@ -72,7 +81,7 @@ impl Sessions {
                         0 => SummaryState::Missing,
                         n => SummaryState::Present(n),
                     });
-                (entry.id, state)
+                SummaryRow { id: entry.id, state }
             })
             .collect();
         rows.reverse();

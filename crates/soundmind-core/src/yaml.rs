@@ -739,10 +739,26 @@ mod tests {
             .collect();
         let mut seed = 0x5eed_u64;
         let mut next = || {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             (seed >> 33) as usize
         };
-        let fixed = ["yes", "No", "null", "~", "0x1F", "0o7", "1_000", "1:30", "2025-11-03", ".5", "-.inf", "=", "<<"];
+        let fixed = [
+            "yes",
+            "No",
+            "null",
+            "~",
+            "0x1F",
+            "0o7",
+            "1_000",
+            "1:30",
+            "2025-11-03",
+            ".5",
+            "-.inf",
+            "=",
+            "<<",
+        ];
         let mut cases: Vec<String> = fixed.iter().map(|s| s.to_string()).collect();
         for _ in 0..20_000 {
             let len = next() % 8;

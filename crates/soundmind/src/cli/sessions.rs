@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 use soundmind_app::config::Config;
-use soundmind_app::{Sessions, SummaryState};
+use soundmind_app::{Sessions, SummaryRow, SummaryState};
 use soundmind_core::{Answer, SessionDoc};
 
 #[derive(Debug, Subcommand)]
@@ -185,7 +185,7 @@ fn show(sessions: &Sessions, args: &ShowArgs) -> anyhow::Result<ExitCode> {
 fn summaries(sessions: &Sessions, missing_only: bool) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     let mut missing = 0;
-    for (id, state) in sessions.summaries()? {
+    for SummaryRow { id, state } in sessions.summaries()? {
         match state {
             Ok(SummaryState::Missing) => {
                 missing += 1;
