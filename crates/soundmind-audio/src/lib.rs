@@ -1,0 +1,14 @@
+//! Audio for Soundmind: decode what people record in (WAV, WebM/Opus, Ogg/Opus, MP3, M4A/AAC, FLAC), resample to
+//! the 16 kHz mono `f32` every engine takes, measure levels, and find pauses.
+//!
+//! It depends only on `soundmind-engine` (for the sample rate and the transcript type the hallucination guard
+//! filters). Design decision: decoding streams in blocks ([`Decoder`]), so a three-hour file never sits in
+//! memory at its source rate; the cost is a resampler with a little state to carry between blocks.
+#![warn(missing_docs)]
+
+mod decode;
+pub mod gate;
+pub mod level;
+pub mod vad;
+
+pub use decode::{AudioError, DecodedInfo, Decoder, decode_file};
