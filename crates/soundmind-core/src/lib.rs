@@ -14,6 +14,7 @@ pub mod frontmatter;
 pub mod ids;
 pub mod safeguarding;
 pub mod session;
+pub mod transcript;
 pub mod yaml;
 
 pub use frontmatter::NewSession;
