@@ -7,6 +7,7 @@
 
 pub mod config;
 pub mod sessions;
+pub mod stt;
 
 pub use sessions::{Sessions, SummaryRow, SummaryState};
 pub use soundmind_store::search::SearchHit;

@@ -248,8 +248,38 @@ impl Journal {
         Ok(stamps)
     }
 
+    /// Writes the raw STT output for the audio file `clip` (e.g. `251103_0714_01.wav`) as the sidecar
+    /// `<id>/<clip stem>.stt.json`, pretty-printed with sorted keys as HSJ writes it, and removes the clip's
+    /// failure sentinel if one exists: the clip is no longer pending.
+    pub fn write_stt_sidecar(
+        &self,
+        id: &SessionId,
+        clip: &str,
+        raw: &serde_json::Value,
+    ) -> Result<PathBuf, StoreError> {
+        let dir = self.session_dir(id);
+        fs::create_dir_all(&dir).map_err(StoreError::io("create", &dir))?;
+        let stem = clip_stem(clip);
+        let path = dir.join(format!("{stem}.stt.json"));
+        let text = serde_json::to_string_pretty(raw).expect("JSON values always serialise");
+        write_atomic(&path, text.as_bytes()).map_err(StoreError::io("write", &path))?;
+        let sentinel = dir.join(format!("{stem}.stt.error.txt"));
+        match fs::remove_file(&sentinel) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(StoreError::io("remove", sentinel)(e));
+            }
+            _ => {}
+        }
+        Ok(path)
+    }
+
     /// Soundmind's own bookkeeping folder inside the journal (locks).
     pub fn state_dir(&self) -> PathBuf {
         self.root.join(STATE_DIR)
     }
+}
+
+/// `251103_0714_01.wav` → `251103_0714_01`; `browser-001.webm` → `browser-001`.
+fn clip_stem(clip: &str) -> &str {
+    clip.rsplit_once('.').map_or(clip, |(stem, _)| stem)
 }

@@ -326,3 +326,23 @@ fn kill_nine_during_save_leaves_the_old_or_the_new_file() {
         .unwrap();
     assert!(started.elapsed() < Duration::from_secs(5));
 }
+
+#[test]
+fn stt_sidecars_are_written_like_hsj_and_clear_the_sentinel() {
+    let dir = hsj_journal_copy();
+    let journal = Journal::open(dir.path());
+    let id = SessionId::parse("251109_1905").unwrap();
+    let sentinel = journal.session_dir(&id).join("251109_1905_02.stt.error.txt");
+    assert!(sentinel.exists());
+    let raw = serde_json::json!({"text": "We talked about the garden.", "engine": "whisper.cpp"});
+    let path = journal
+        .write_stt_sidecar(&id, "251109_1905_02.wav", &raw)
+        .unwrap();
+    assert_eq!(path.file_name().unwrap(), "251109_1905_02.stt.json");
+    assert!(!sentinel.exists());
+    let text = fs::read_to_string(&path).unwrap();
+    assert_eq!(
+        text,
+        "{\n  \"engine\": \"whisper.cpp\",\n  \"text\": \"We talked about the garden.\"\n}"
+    );
+}
