@@ -12,10 +12,12 @@
 
 mod cancel;
 mod error;
+pub mod spec;
 pub mod stt;
 
 pub use cancel::CancelToken;
 pub use error::EngineError;
+pub use spec::{ModelSpec, Provider, SpecError};
 pub use stt::{Preset, Segment, SttEvent, SttOptions, Transcriber, Transcript};
 
 /// The sample rate every engine takes: 16 kHz mono `f32` in `[-1, 1]`.
