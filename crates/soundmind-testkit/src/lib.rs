@@ -1,6 +1,8 @@
 //! Test helpers shared by Soundmind's crates. A dev-dependency only; never linked into the app.
 #![warn(missing_docs)]
 
+pub mod wer;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -29,6 +31,31 @@ pub const HSJ_SESSION_IDS: [&str; 5] = [
     "251109_1905",
     "251111_0648",
 ];
+
+/// Where `scripts/test-models` puts test models and speech clips (`SOUNDMIND_TEST_MODELS` overrides).
+pub fn test_models_dir() -> PathBuf {
+    if let Ok(dir) = std::env::var("SOUNDMIND_TEST_MODELS") {
+        return PathBuf::from(dir);
+    }
+    let cache = std::env::var("SOUNDMIND_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            PathBuf::from(std::env::var("HOME").expect("HOME is set")).join(".cache/soundmind")
+        });
+    cache.join("test-models")
+}
+
+/// A test model or clip by its path inside [`test_models_dir`]. Panics (the test fails, it is never skipped) with
+/// the command that installs it when it is missing.
+pub fn test_model(relative: &str) -> PathBuf {
+    let path = test_models_dir().join(relative);
+    assert!(
+        path.exists(),
+        "{} is missing: run ./scripts/test-models",
+        path.display()
+    );
+    path
+}
 
 /// A temporary copy of the HSJ fixture folder (writable), removed on drop.
 pub fn hsj_journal_copy() -> tempfile::TempDir {
