@@ -243,3 +243,16 @@ fn a_three_hour_file_streams_in_bounded_blocks() {
         "the tones every 10 minutes are found: {loud_blocks}"
     );
 }
+
+#[test]
+fn espeak_speech_in_a_24_bit_stereo_extensible_wav_decodes() {
+    let reference = decode_file(&soundmind_testkit::test_model("clips/minute.wav"))
+        .unwrap()
+        .0;
+    let (samples, info) = decode_file(&soundmind_testkit::test_model("clips/minute-44k-stereo.wav")).unwrap();
+    assert_eq!((info.source_rate, info.channels), (44_100, 2));
+    let delta = (samples.len() as f32 - reference.len() as f32).abs() / RATE as f32;
+    assert!(delta < 0.01, "lengths differ by {delta} s");
+    let voiced = |s: &[f32]| level::voiced_seconds(s, RATE as u32);
+    assert!((voiced(&samples) - voiced(&reference)).abs() < 0.5);
+}
