@@ -16,6 +16,7 @@ pub mod events;
 pub mod journal;
 pub mod lock;
 pub mod search;
+pub mod segment;
 
 pub use error::StoreError;
 pub use events::EventLog;
