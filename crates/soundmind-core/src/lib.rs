@@ -10,6 +10,7 @@
 //! every read; the gain is that anything a user (or HSJ) wrote into the body survives a round trip untouched.
 #![warn(missing_docs)]
 
+pub mod dialogue;
 pub mod frontmatter;
 pub mod ids;
 pub mod safeguarding;
