@@ -1,6 +1,8 @@
 //! Test helpers shared by Soundmind's crates. A dev-dependency only; never linked into the app.
 #![warn(missing_docs)]
 
+#[cfg(feature = "servers")]
+pub mod servers;
 pub mod wer;
 
 use std::fs;
