@@ -12,6 +12,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 mod cli;
+mod engines;
 
 fn main() -> ExitCode {
     let args = cli::Cli::parse();

@@ -10,7 +10,9 @@ use soundmind_app::config::{self, Config, ConfigInputs, FlagOverrides};
 mod completions;
 mod config_cmd;
 mod crisis;
+mod models;
 mod sessions;
+mod transcribe;
 
 /// Exit status for an error the user can fix (bad input, missing file).
 pub const EXIT_ERROR: u8 = 2;
@@ -50,6 +52,11 @@ enum Command {
     /// Inspect the configuration
     #[command(subcommand)]
     Config(config_cmd::ConfigCommand),
+    /// Transcribe audio files on this machine (or with the configured engine)
+    Transcribe(transcribe::TranscribeArgs),
+    /// List, download, remove and add models
+    #[command(subcommand)]
+    Models(models::ModelsCommand),
     /// Show crisis help lines for your country (works offline)
     Crisis(crisis::CrisisArgs),
     /// Print a shell completion script
@@ -66,6 +73,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         None => sessions::overview(&resolve(flags)?),
         Some(Command::Sessions(cmd)) => sessions::run(cmd, &resolve(flags)?),
         Some(Command::Config(cmd)) => config_cmd::run(cmd, &resolve(flags)?),
+        Some(Command::Transcribe(args)) => transcribe::run(args, &resolve(flags)?),
+        Some(Command::Models(cmd)) => models::run(cmd, &resolve(flags)?),
         Some(Command::Crisis(args)) => crisis::run(args, flags),
         Some(Command::Completions(args)) => completions::run(args),
     }

@@ -1,0 +1,14 @@
+//! soundmind-local's integration tests, one binary (linking whisper.cpp + llama.cpp once is slow):
+//!
+//! - `one_ggml`: the linked test binary holds exactly one ggml, and both engines.
+//! - `whisper`: [`WhisperTranscriber`](soundmind_local::WhisperTranscriber) on real speech, silence, bad and
+//!   missing models, cancellation, panics, idle unloading.
+//! - `llama`: llama.cpp from the same binary generates text.
+//!
+//! Real models come from `./scripts/test-models` (in `~/.cache/soundmind/test-models`, or `$SOUNDMIND_TEST_MODELS`);
+//! a missing model fails the test, it never skips.
+
+mod llama;
+mod one_ggml;
+mod util;
+mod whisper;
