@@ -43,4 +43,4 @@ pub mod whisper;
 
 pub use llama::llama_backend_smoke;
 pub use log::quiet_native_logs;
-pub use whisper::{WhisperConfig, WhisperTranscriber};
+pub use whisper::{WhisperConfig, WhisperTranscriber, system_info};

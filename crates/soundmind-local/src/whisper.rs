@@ -738,3 +738,12 @@ unsafe extern "C" fn should_abort(user_data: *mut c_void) -> bool {
     // SAFETY: `hooks` points at the live `Hooks` of the running call; we only read through the raw pointer.
     unsafe { (*hooks).failed || (*hooks).cancel.is_cancelled() }
 }
+
+/// The CPU features ggml detected and uses on this machine (e.g. `AVX = 1 | AVX2 = 1 | ...`), as whisper.cpp
+/// reports them. Portable builds pick SIMD paths at run time, so this is what `diagnose stt` shows.
+pub fn system_info() -> String {
+    // SAFETY: whisper_print_system_info returns a pointer to a static, NUL-terminated buffer owned by
+    // whisper.cpp; we copy it out immediately and never free it.
+    let text = unsafe { std::ffi::CStr::from_ptr(crate::sys::whisper::whisper_print_system_info()) };
+    text.to_string_lossy().trim().to_string()
+}

@@ -4,5 +4,7 @@
 //! model. See [`resources`] for the types, lookup and plain-text rendering.
 
 pub mod resources;
+pub mod screening;
 
 pub use resources::{Country, CrisisDirectory, ResourcesError, Service, UnknownCountry};
+pub use screening::{CrisisKind, Screening, screen};
