@@ -391,12 +391,21 @@ impl WhisperModel {
         model_file::check_whisper_file(path)?;
         crate::log::quiet_native_logs();
         let c_path = path_to_cstring(path)?;
-        // SAFETY: returns a plain struct by value.
-        let mut params = unsafe { ffi::whisper_context_default_params() };
-        params.use_gpu = false;
-        // SAFETY: `c_path` is a valid NUL-terminated string for the duration of the call; the params are by value.
-        let ctx = unsafe { ffi::whisper_init_from_file_with_params(c_path.as_ptr(), params) };
-        let ctx = NonNull::new(ctx).ok_or_else(|| EngineError::InvalidModel {
+        let init = |use_gpu: bool| {
+            // SAFETY: returns a plain struct by value.
+            let mut params = unsafe { ffi::whisper_context_default_params() };
+            params.use_gpu = use_gpu;
+            // SAFETY: `c_path` is a valid NUL-terminated string for the duration of the call; params are by value.
+            NonNull::new(unsafe { ffi::whisper_init_from_file_with_params(c_path.as_ptr(), params) })
+        };
+        // GPU builds (features cuda/metal/vulkan) try the GPU first and fall back to the CPU if that fails.
+        let gpu_build = cfg!(any(feature = "cuda", feature = "metal", feature = "vulkan"));
+        let ctx = if gpu_build {
+            init(true).or_else(|| init(false))
+        } else {
+            init(false)
+        };
+        let ctx = ctx.ok_or_else(|| EngineError::InvalidModel {
             path: path.to_path_buf(),
             reason: "whisper.cpp could not load it (set SOUNDMIND_ENGINE_LOG=1 to see why)".into(),
         })?;

@@ -10,6 +10,7 @@ use soundmind_app::config::{self, Config, ConfigInputs, FlagOverrides};
 mod completions;
 mod config_cmd;
 mod crisis;
+mod diagnose;
 mod models;
 mod sessions;
 mod transcribe;
@@ -57,6 +58,9 @@ enum Command {
     /// List, download, remove and add models
     #[command(subcommand)]
     Models(models::ModelsCommand),
+    /// Check engines and models on this machine
+    #[command(subcommand)]
+    Diagnose(diagnose::DiagnoseCommand),
     /// Show crisis help lines for your country (works offline)
     Crisis(crisis::CrisisArgs),
     /// Print a shell completion script
@@ -75,6 +79,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Config(cmd)) => config_cmd::run(cmd, &resolve(flags)?),
         Some(Command::Transcribe(args)) => transcribe::run(args, &resolve(flags)?),
         Some(Command::Models(cmd)) => models::run(cmd, &resolve(flags)?),
+        Some(Command::Diagnose(cmd)) => diagnose::run(cmd, &resolve(flags)?),
         Some(Command::Crisis(args)) => crisis::run(args, flags),
         Some(Command::Completions(args)) => completions::run(args),
     }
