@@ -95,17 +95,7 @@ fn shift(mut segment: Segment, offset_ms: u64) -> Segment {
 mod tests {
     use super::*;
 
-    fn buzz(seconds: f32) -> Vec<f32> {
-        (0..(seconds * SAMPLE_RATE as f32) as usize)
-            .map(|i| {
-                let t = i as f32 / SAMPLE_RATE as f32;
-                let s: f32 = (1..8)
-                    .map(|h| (std::f32::consts::TAU * 150.0 * h as f32 * t).sin() / h as f32)
-                    .sum();
-                0.3 * s * (0.6 + 0.4 * (std::f32::consts::TAU * 4.0 * t).sin())
-            })
-            .collect()
-    }
+    use soundmind_testkit::voice_like as buzz;
 
     #[test]
     fn windows_skip_silence_and_stay_under_the_engine_window() {

@@ -122,19 +122,7 @@ pub fn split_at_pauses(samples: &[f32], max_seconds: f32) -> Vec<Range<usize>> {
 pub(crate) mod tests {
     use super::*;
 
-    /// A voice-like signal: a 150 Hz buzz with harmonics, amplitude-modulated like syllables.
-    pub(crate) fn voice(seconds: f32) -> Vec<f32> {
-        let n = (seconds * SAMPLE_RATE as f32) as usize;
-        (0..n)
-            .map(|i| {
-                let t = i as f32 / SAMPLE_RATE as f32;
-                let buzz: f32 = (1..8)
-                    .map(|h| (std::f32::consts::TAU * 150.0 * h as f32 * t).sin() / h as f32)
-                    .sum();
-                0.3 * buzz * (0.6 + 0.4 * (std::f32::consts::TAU * 4.0 * t).sin())
-            })
-            .collect()
-    }
+    pub(crate) use soundmind_testkit::voice_like as voice;
 
     #[test]
     fn finds_speech_between_silences() {

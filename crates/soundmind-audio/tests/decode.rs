@@ -10,17 +10,7 @@ const RATE: usize = 16_000;
 
 /// 1 s silence, 2 s voice-like buzz, 1 s silence, 1 s buzz, 1 s silence: 6 s with known speech positions.
 fn reference_signal() -> Vec<f32> {
-    let buzz = |seconds: f32| -> Vec<f32> {
-        (0..(seconds * RATE as f32) as usize)
-            .map(|i| {
-                let t = i as f32 / RATE as f32;
-                let s: f32 = (1..8)
-                    .map(|h| (std::f32::consts::TAU * 150.0 * h as f32 * t).sin() / h as f32)
-                    .sum();
-                0.3 * s * (0.6 + 0.4 * (std::f32::consts::TAU * 4.0 * t).sin())
-            })
-            .collect()
-    };
+    let buzz = soundmind_testkit::voice_like;
     let mut signal = vec![0.0; RATE];
     signal.extend(buzz(2.0));
     signal.extend(vec![0.0; RATE]);

@@ -59,6 +59,21 @@ pub fn test_model(relative: &str) -> PathBuf {
     path
 }
 
+/// A voice-like test signal at 16 kHz: a 150 Hz buzz with harmonics, amplitude-modulated like syllables. VADs and
+/// level meters treat it as speech; it has no words.
+pub fn voice_like(seconds: f32) -> Vec<f32> {
+    const RATE: f32 = 16_000.0;
+    (0..(seconds * RATE) as usize)
+        .map(|i| {
+            let t = i as f32 / RATE;
+            let buzz: f32 = (1..8)
+                .map(|h| (std::f32::consts::TAU * 150.0 * h as f32 * t).sin() / h as f32)
+                .sum();
+            0.3 * buzz * (0.6 + 0.4 * (std::f32::consts::TAU * 4.0 * t).sin())
+        })
+        .collect()
+}
+
 /// A temporary copy of the HSJ fixture folder (writable), removed on drop.
 pub fn hsj_journal_copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
