@@ -126,4 +126,8 @@ pub trait ChatModel: Send + Sync {
         on_delta: &mut dyn FnMut(&str),
         cancel: &CancelToken,
     ) -> Result<ChatResult, EngineError>;
+
+    /// Checks that a chat call could work (the server answers, the key is accepted, the model is there, the file
+    /// loads) without sending any journal text. Returns a one-line description of what was found.
+    fn probe(&self) -> Result<String, EngineError>;
 }

@@ -51,11 +51,27 @@ pub enum EngineError {
         /// What was wrong.
         reason: String,
     },
-    /// The model is not installed.
-    #[error("model {name} is not installed; run `soundmind models download {name}`")]
+    /// The model is not installed (locally, or on the server that should serve it).
+    #[error("model {name} is not installed; {hint}")]
     ModelMissing {
-        /// The model's catalogue name or path.
+        /// The model's catalogue name, path or server-side id.
         name: String,
+        /// How to install it (`run \`soundmind models download x\``, `run \`ollama pull x\``).
+        hint: String,
+    },
+    /// The model does not fit in the memory that is free now (checked before loading it).
+    #[error(
+        "{name} needs about {} MB of memory but only {} MB are free; close other programs or choose a smaller model",
+        .needed / 1_000_000,
+        .available / 1_000_000
+    )]
+    InsufficientMemory {
+        /// The model.
+        name: String,
+        /// Bytes the model and its context need.
+        needed: u64,
+        /// Bytes free.
+        available: u64,
     },
     /// The model file exists but is not a usable model.
     #[error("{path} is not a usable model: {reason}", path = .path.display())]
@@ -63,6 +79,15 @@ pub enum EngineError {
         /// The file.
         path: PathBuf,
         /// What is wrong with it.
+        reason: String,
+    },
+    /// A streamed answer stopped part-way, after some text was already delivered. Not retried: the caller has
+    /// shown the partial text, and a retry would repeat it.
+    #[error("{service}'s answer stopped mid-way: {reason}")]
+    Interrupted {
+        /// The service name.
+        service: String,
+        /// What happened.
         reason: String,
     },
     /// The audio could not be used.
@@ -93,6 +118,13 @@ pub enum EngineError {
 }
 
 impl EngineError {
+    /// A local model file that is not installed, with the command that installs it.
+    pub fn model_missing(name: impl Into<String>) -> Self {
+        let name = name.into();
+        let hint = format!("run `soundmind models download {name}`");
+        EngineError::ModelMissing { name, hint }
+    }
+
     /// True for failures worth retrying after a pause (rate limits, 5xx, dropped connections).
     pub fn is_transient(&self) -> bool {
         match self {
@@ -112,6 +144,8 @@ impl EngineError {
             EngineError::Server { .. } => "InternalServerError",
             EngineError::BadResponse { .. } => "BadResponse",
             EngineError::ModelMissing { .. } => "ModelMissing",
+            EngineError::InsufficientMemory { .. } => "InsufficientMemory",
+            EngineError::Interrupted { .. } => "StreamInterrupted",
             EngineError::InvalidModel { .. } => "InvalidModel",
             EngineError::BadAudio(_) => "BadAudio",
             EngineError::ContextTooLong { .. } => "ContextTooLong",

@@ -33,6 +33,7 @@ pub(crate) fn require_file(path: &Path) -> Result<u64, EngineError> {
         Ok(_) => Err(invalid(path, "it is a directory, not a model file")),
         Err(err) if err.kind() == io::ErrorKind::NotFound => Err(EngineError::ModelMissing {
             name: path.display().to_string(),
+            hint: "check the path, or download a model with `soundmind models download`".into(),
         }),
         Err(err) => Err(invalid(path, &format!("it cannot be read: {err}"))),
     }

@@ -89,7 +89,8 @@ fn whisper_model_path(
         anyhow::ensure!(
             as_path.exists(),
             EngineError::ModelMissing {
-                name: requested.to_string()
+                name: requested.to_string(),
+                hint: "check the path".into(),
             }
         );
         let name = as_path
@@ -108,6 +109,6 @@ fn whisper_model_path(
     let store = model_store(config)?;
     let path = store
         .path_of(&name)
-        .ok_or(EngineError::ModelMissing { name: name.clone() })?;
+        .ok_or_else(|| EngineError::model_missing(&name))?;
     Ok((path, name))
 }
