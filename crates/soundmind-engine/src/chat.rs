@@ -131,3 +131,104 @@ pub trait ChatModel: Send + Sync {
     /// loads) without sending any journal text. Returns a one-line description of what was found.
     fn probe(&self) -> Result<String, EngineError>;
 }
+
+/// Makes a conversation fit a context window without ever cutting instructions or summaries mid-way.
+///
+/// `fits` answers whether a candidate conversation fits (local engines tokenize it). While it does not, this drops
+/// whole messages, oldest first, except stable ones (instructions, past summaries) and the last message (the answer
+/// being responded to). If that is not enough, it trims the *start* of the last message at a word boundary (the
+/// oldest words of a long answer go first), marking the cut with `…`. Returns `None` when even the stable messages
+/// with a short tail of the last message do not fit.
+pub fn fit_to_context<E>(
+    messages: &[ChatMessage],
+    mut fits: impl FnMut(&[ChatMessage]) -> Result<bool, E>,
+) -> Result<Option<Vec<ChatMessage>>, E> {
+    let mut kept = messages.to_vec();
+    loop {
+        if fits(&kept)? {
+            return Ok(Some(kept));
+        }
+        let last = kept.len().saturating_sub(1);
+        match kept.iter().take(last).position(|m| !m.stable_prefix) {
+            Some(oldest) => {
+                kept.remove(oldest);
+            }
+            None => break,
+        }
+    }
+    let Some(last) = kept.pop() else {
+        return Ok(None);
+    };
+    // Binary search for the longest tail of the last message that fits, in word-boundary steps.
+    let starts: Vec<usize> = std::iter::once(0)
+        .chain(last.content.match_indices(' ').map(|(i, _)| i + 1))
+        .collect();
+    let with_tail = |start: usize| {
+        let mut candidate = kept.clone();
+        candidate.push(ChatMessage {
+            content: format!("…{}", &last.content[start..]),
+            ..last.clone()
+        });
+        candidate
+    };
+    // `lo` indexes the earliest start known to fit (starts.len() = none yet); keep at least the final word.
+    let (mut lo, mut hi) = (starts.len(), starts.len().saturating_sub(1));
+    let mut first = 1;
+    while first <= hi {
+        let mid = first + (hi - first) / 2;
+        if fits(&with_tail(starts[mid]))? {
+            lo = mid;
+            hi = mid - 1;
+        } else {
+            first = mid + 1;
+        }
+    }
+    Ok((lo < starts.len()).then(|| with_tail(starts[lo])))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chars_under(limit: usize) -> impl FnMut(&[ChatMessage]) -> Result<bool, ()> {
+        move |m: &[ChatMessage]| Ok(m.iter().map(|m| m.content.len()).sum::<usize>() <= limit)
+    }
+
+    fn conversation() -> Vec<ChatMessage> {
+        vec![
+            ChatMessage::stable(Role::System, "instructions ".repeat(4)),
+            ChatMessage::stable(Role::System, "summary ".repeat(4)),
+            ChatMessage::new(Role::Assistant, "first question?"),
+            ChatMessage::new(Role::User, "first answer ".repeat(3)),
+            ChatMessage::new(Role::Assistant, "second question?"),
+            ChatMessage::new(Role::User, "the newest answer here"),
+        ]
+    }
+
+    #[test]
+    fn a_conversation_that_fits_is_untouched() {
+        let all = conversation();
+        assert_eq!(fit_to_context(&all, chars_under(10_000)).unwrap(), Some(all));
+    }
+
+    #[test]
+    fn the_oldest_exchange_goes_first_and_stable_messages_stay_whole() {
+        let all = conversation();
+        let total: usize = all.iter().map(|m| m.content.len()).sum();
+        let fitted = fit_to_context(&all, chars_under(total - 10)).unwrap().unwrap();
+        assert_eq!(fitted.len(), 5);
+        assert_eq!(fitted[2].content, "first answer ".repeat(3), "only the oldest message went");
+        // Very tight: only stable messages and the last answer's tail remain.
+        let stable: usize = all[..2].iter().map(|m| m.content.len()).sum();
+        let fitted = fit_to_context(&all, chars_under(stable + 14)).unwrap().unwrap();
+        assert_eq!(&fitted[..2], &all[..2]);
+        assert_eq!(fitted.len(), 3);
+        assert!(fitted[2].content.starts_with('…') && fitted[2].content.ends_with("answer here"));
+        assert!(fitted[2].content.len() <= 14, "{:?}", fitted[2].content);
+    }
+
+    #[test]
+    fn no_room_even_for_the_instructions_is_none() {
+        assert_eq!(fit_to_context(&conversation(), chars_under(10)).unwrap(), None);
+    }
+}

@@ -17,7 +17,7 @@ pub mod spec;
 pub mod stt;
 
 pub use cancel::CancelToken;
-pub use chat::{ChatMessage, ChatModel, ChatRequest, ChatResult, Role, Sampling};
+pub use chat::{ChatMessage, ChatModel, ChatRequest, ChatResult, Role, Sampling, fit_to_context};
 pub use error::EngineError;
 pub use spec::{ModelSpec, Provider, SpecError};
 pub use stt::{Preset, Segment, SttEvent, SttOptions, Transcriber, Transcript};

@@ -1,8 +1,8 @@
 //! whisper.cpp and llama.cpp in-process, on ONE shared ggml.
 //!
 //! This crate owns the native inference engines: [`WhisperTranscriber`] implements
-//! [`soundmind_engine::Transcriber`] with whisper.cpp, and [`llama`] holds the llama.cpp side (for now a smoke
-//! function; the chat engine comes later). It imports only `soundmind-engine` from the workspace, and it is the only
+//! [`soundmind_engine::Transcriber`] with whisper.cpp, and [`LlamaChat`] implements
+//! [`soundmind_engine::ChatModel`] with llama.cpp. It imports only `soundmind-engine` from the workspace, and it is the only
 //! crate with a native build and with `unsafe` code.
 //!
 //! # Design decision: one ggml, built by llama-cpp-sys-2
@@ -37,10 +37,11 @@
 mod log;
 mod model_file;
 mod sys;
+mod worker;
 
 pub mod llama;
 pub mod whisper;
 
-pub use llama::llama_backend_smoke;
+pub use llama::{LlamaChat, LlamaConfig, ModelInfo};
 pub use log::quiet_native_logs;
 pub use whisper::{WhisperConfig, WhisperTranscriber, system_info};

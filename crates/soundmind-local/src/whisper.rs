@@ -9,10 +9,9 @@ use std::ffi::{CStr, CString, c_char, c_int, c_void};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::ptr::NonNull;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
-use std::sync::{Arc, Mutex, PoisonError};
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use serde_json::json;
@@ -22,6 +21,7 @@ use soundmind_engine::{
 
 use crate::model_file;
 use crate::sys::whisper as ffi;
+use crate::worker::{Worker, panic_message};
 
 /// The engine name reported by [`Transcriber::name`] and in `raw.engine`.
 pub const ENGINE_NAME: &str = "whisper.cpp";
@@ -101,7 +101,7 @@ impl WhisperConfig {
 pub struct WhisperTranscriber {
     config: Arc<WhisperConfig>,
     status: Arc<Status>,
-    engine: Mutex<EngineHandle>,
+    worker: Worker<Request>,
 }
 
 /// What the engine thread shares with the handle.
@@ -110,12 +110,6 @@ struct Status {
     loaded: AtomicBool,
     loads: AtomicUsize,
     panic_next_call: AtomicBool,
-}
-
-#[derive(Debug)]
-struct EngineHandle {
-    tx: Option<Sender<Request>>,
-    thread: Option<JoinHandle<()>>,
 }
 
 enum Request {
@@ -140,11 +134,15 @@ impl WhisperTranscriber {
     pub fn new(config: WhisperConfig) -> Self {
         let config = Arc::new(config);
         let status = Arc::new(Status::default());
-        let engine = spawn_engine(&config, &status);
+        let (thread_config, thread_status) = (Arc::clone(&config), Arc::clone(&status));
+        // whisper.cpp keeps some large structures on the stack; the default 2 MiB is tight.
+        let worker = Worker::new("whisper-engine", 16 * 1024 * 1024, move |rx| {
+            engine_loop(&thread_config, &thread_status, &rx);
+        });
         Self {
             config,
             status,
-            engine: Mutex::new(engine),
+            worker,
         }
     }
 
@@ -160,7 +158,7 @@ impl WhisperTranscriber {
 
     /// Asks the engine thread to load the model in the background (a UI can show "loading" meanwhile).
     pub fn preload(&self) {
-        self.send(Request::Preload).ok();
+        self.worker.send(Request::Preload).ok();
     }
 
     /// True while the model is in memory.
@@ -183,36 +181,6 @@ impl WhisperTranscriber {
     /// The settings in use.
     pub fn config(&self) -> &WhisperConfig {
         &self.config
-    }
-
-    fn send(&self, request: Request) -> Result<(), EngineError> {
-        let mut engine = self.engine.lock().unwrap_or_else(PoisonError::into_inner);
-        let request = match engine.tx.as_ref().map(|tx| tx.send(request)) {
-            Some(Ok(())) => return Ok(()),
-            Some(Err(mpsc::SendError(request))) => request,
-            None => return Err(EngineError::Internal("the whisper engine was shut down".into())),
-        };
-        // The engine thread is gone (it can only die by a panic outside the guarded call): start a fresh one.
-        if let Some(old) = engine.thread.take() {
-            let _ = old.join();
-        }
-        *engine = spawn_engine(&self.config, &self.status);
-        engine
-            .tx
-            .as_ref()
-            .and_then(|tx| tx.send(request).ok())
-            .ok_or_else(|| EngineError::Internal("the whisper engine thread could not start".into()))
-    }
-}
-
-impl Drop for WhisperTranscriber {
-    fn drop(&mut self) {
-        let engine = self.engine.get_mut().unwrap_or_else(PoisonError::into_inner);
-        // Closing the channel ends the engine loop, which frees the model.
-        engine.tx.take();
-        if let Some(thread) = engine.thread.take() {
-            let _ = thread.join();
-        }
     }
 }
 
@@ -244,7 +212,7 @@ impl Transcriber for WhisperTranscriber {
             return Err(EngineError::BadAudio("the audio is too long for one call".into()));
         }
         let (reply, replies) = mpsc::channel();
-        self.send(Request::Transcribe {
+        self.worker.send(Request::Transcribe {
             audio: audio.to_vec(),
             options: options.clone(),
             cancel: cancel.clone(),
@@ -257,26 +225,6 @@ impl Transcriber for WhisperTranscriber {
                 Err(_) => return Err(EngineError::Internal("the whisper engine thread stopped".into())),
             }
         }
-    }
-}
-
-fn spawn_engine(config: &Arc<WhisperConfig>, status: &Arc<Status>) -> EngineHandle {
-    let (tx, rx) = mpsc::channel();
-    let (config, status) = (Arc::clone(config), Arc::clone(status));
-    let thread = std::thread::Builder::new()
-        .name("whisper-engine".into())
-        // whisper.cpp keeps some large structures on the stack; the default 2 MiB is tight.
-        .stack_size(16 * 1024 * 1024)
-        .spawn(move || engine_loop(&config, &status, &rx));
-    match thread {
-        Ok(thread) => EngineHandle {
-            tx: Some(tx),
-            thread: Some(thread),
-        },
-        Err(_) => EngineHandle {
-            tx: None,
-            thread: None,
-        },
     }
 }
 
@@ -361,14 +309,6 @@ fn load_guarded(config: &WhisperConfig, status: &Status) -> Result<WhisperModel,
     status.loads.fetch_add(1, Ordering::AcqRel);
     status.loaded.store(true, Ordering::Release);
     Ok(model)
-}
-
-fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
-    panic
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic".into())
 }
 
 /// An owned `whisper_context`. Lives and dies on the engine thread.

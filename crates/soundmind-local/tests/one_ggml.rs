@@ -36,7 +36,7 @@ fn defined_symbols() -> HashMap<String, usize> {
 fn the_binary_holds_exactly_one_ggml_and_both_engines() {
     // Make sure the linker keeps both engines in this binary even if no other test ran first.
     std::hint::black_box([
-        soundmind_local::llama_backend_smoke as *const (),
+        soundmind_local::LlamaChat::load as *const (),
         soundmind_local::WhisperTranscriber::check_model as *const (),
     ]);
     let symbols = defined_symbols();

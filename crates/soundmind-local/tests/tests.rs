@@ -3,7 +3,8 @@
 //! - `one_ggml`: the linked test binary holds exactly one ggml, and both engines.
 //! - `whisper`: [`WhisperTranscriber`](soundmind_local::WhisperTranscriber) on real speech, silence, bad and
 //!   missing models, cancellation, panics, idle unloading.
-//! - `llama`: llama.cpp from the same binary generates text.
+//! - `llama`: [`LlamaChat`](soundmind_local::LlamaChat) on a real model: streaming, KV reuse, context trimming,
+//!   stop strings, cancellation, idle unloading, bad model files.
 //!
 //! Real models come from `./scripts/test-models` (in `~/.cache/soundmind/test-models`, or `$SOUNDMIND_TEST_MODELS`);
 //! a missing model fails the test, it never skips.
