@@ -1,9 +1,11 @@
-//! Real HTTP servers on `127.0.0.1:0` for tests of the remote engines and of model downloads (feature `servers`).
+//! Real HTTP servers on `127.0.0.1:0` for tests of the remote engines and of model downloads (feature `servers`):
+//! [`FakeOpenAi`] (transcription), [`FakeChat`] (OpenAI, Ollama and Anthropic chat) and [`FileServer`].
 //!
 //! Each server runs an axum router on a multi-threaded tokio runtime on its own thread, so blocking clients in the
 //! test thread talk to it over real TCP. Dropping the server stops it through a shutdown channel; requests still in
 //! flight (a stalled download) are abandoned, not awaited.
 
+mod chat;
 mod files;
 mod openai;
 
@@ -12,6 +14,7 @@ use std::net::SocketAddr;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+pub use chat::{ChatReply, DEFAULT_MODELS, FakeChat, ReceivedChatRequest};
 pub use files::{FileRequest, FileServer, Serve};
 pub use openai::{FakeOpenAi, ReceivedFile, ReceivedRequest, Reply};
 
