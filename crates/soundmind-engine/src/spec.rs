@@ -47,7 +47,7 @@ pub struct ModelSpec {
 /// A spec string that cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "invalid LLM model spec {spec:?}: {reason} (expected provider:model[:version][:thinking], e.g. anthropic:claude-sonnet-4:20250514:thinking, ollama:qwen2.5:7b-instruct or local:smollm2-135m-instruct)"
+    "invalid LLM model spec {spec:?}: {reason} (expected provider:model[:version][:thinking], e.g. anthropic:claude-sonnet-4:20250514:thinking, ollama:qwen2.5:7b-instruct or local:qwen2.5-1.5b-instruct)"
 )]
 pub struct SpecError {
     /// The spec given.

@@ -1,15 +1,20 @@
 //! The one place that turns the resolved configuration into concrete engines.
 //!
-//! Everything else sees `dyn Transcriber` (and later `dyn ChatModel`). Engines are built only by the commands
+//! Everything else sees `dyn Transcriber` and `dyn ChatModel`. Engines are built only by the commands
 //! that need them, so `--help` and `sessions list` never load a model or start an HTTP client.
 
 use std::path::{Path, PathBuf};
 
+use std::time::Duration;
+
 use soundmind_app::config::{ApiKeyProvider, Config, api_key};
-use soundmind_engine::{EngineError, Preset, Transcriber};
-use soundmind_local::{WhisperConfig, WhisperTranscriber};
+use soundmind_engine::{ChatModel, EngineError, ModelSpec, Preset, Provider, Transcriber};
+use soundmind_local::{LlamaChat, LlamaConfig, WhisperConfig, WhisperTranscriber};
 use soundmind_models::{Catalog, ModelStore};
-use soundmind_remote::{Http, HttpPolicy, OpenAiSttConfig, OpenAiTranscriber};
+use soundmind_remote::{
+    AnthropicChat, AnthropicConfig, Http, HttpPolicy, OllamaChat, OllamaConfig, OpenAiChat, OpenAiChatConfig,
+    OpenAiSttConfig, OpenAiTranscriber, RetryPolicy,
+};
 
 /// What the user asked for on the command line, on top of the config.
 #[derive(Debug, Clone, Default)]
@@ -29,6 +34,97 @@ pub fn http(config: &Config) -> anyhow::Result<Http> {
         ..HttpPolicy::default()
     };
     Ok(Http::new(policy)?)
+}
+
+/// The chat model `spec` names (default: the config's `llm.model`), built but not loaded or contacted yet.
+pub fn chat_model(config: &Config, spec: Option<&str>) -> anyhow::Result<Box<dyn ChatModel>> {
+    let spec = ModelSpec::parse(spec.unwrap_or(&config.llm_model.value))?;
+    let key = |provider| -> anyhow::Result<Option<String>> {
+        Ok(api_key(provider)?.map(|s| s.expose().to_string()))
+    };
+    Ok(match spec.provider {
+        Provider::Local => {
+            let (path, name) = gguf_model_path(config, &spec.model)?;
+            let mut llama = LlamaConfig::new(path)
+                .model_name(name)
+                .context_length(config.llm_local_context.value);
+            llama.threads = usize::try_from(config.llm_local_threads.value)
+                .ok()
+                .filter(|&n| n > 0);
+            llama.gpu_layers = u32::try_from(config.llm_local_gpu_layers.value).ok();
+            Box::new(LlamaChat::new(llama))
+        }
+        Provider::Ollama => {
+            // Ollama's timeout is a stall timeout: a slow model may take long in all, but never goes silent that long.
+            let stall = Duration::from_secs_f64(config.ollama_timeout_seconds.value.clamp(1.0, 3600.0));
+            let http = Http::new(HttpPolicy {
+                privacy: config.privacy.value,
+                read_timeout: stall,
+                ..HttpPolicy::default()
+            })?;
+            let ollama = OllamaConfig {
+                base_url: config.ollama_base_url.value.clone(),
+                num_ctx: config.ollama_num_ctx.value,
+                ..OllamaConfig::new(spec.model)
+            };
+            Box::new(OllamaChat::new(ollama, http))
+        }
+        Provider::OpenAi => {
+            let openai = OpenAiChatConfig {
+                base_url: config.openai_base_url.value.clone(),
+                model: spec.model,
+                api_key: key(ApiKeyProvider::OpenAi)?,
+                retry: RetryPolicy::default(),
+            };
+            Box::new(OpenAiChat::new(openai, http(config)?))
+        }
+        Provider::Anthropic => {
+            let anthropic = AnthropicConfig {
+                base_url: config.anthropic_base_url.value.clone(),
+                thinking: spec.thinking,
+                ..AnthropicConfig::new(spec.model, key(ApiKeyProvider::Anthropic)?)
+            };
+            Box::new(AnthropicChat::new(anthropic, http(config)?))
+        }
+    })
+}
+
+/// Resolves a `local:` model: a path to a `.gguf` file, a file name in the models folder (HSJ's
+/// `LLM_LOCAL_MODEL` style, also under its `llama/` subfolder), or a catalogue name.
+fn gguf_model_path(config: &Config, requested: &str) -> anyhow::Result<(PathBuf, String)> {
+    let as_path = Path::new(requested);
+    let stem = || {
+        as_path
+            .file_stem()
+            .map_or_else(|| requested.to_string(), |s| s.to_string_lossy().into_owned())
+    };
+    if as_path.components().count() > 1 {
+        anyhow::ensure!(
+            as_path.is_file(),
+            EngineError::ModelMissing {
+                name: requested.to_string(),
+                hint: "check the path".into(),
+            }
+        );
+        return Ok((as_path.to_path_buf(), stem()));
+    }
+    let models = &config.models_dir.value;
+    if requested.to_ascii_lowercase().ends_with(".gguf") {
+        let found = [models.join(requested), models.join("llama").join(requested)]
+            .into_iter()
+            .find(|p| p.is_file());
+        let path = found.ok_or_else(|| EngineError::ModelMissing {
+            name: requested.to_string(),
+            hint: format!("put the file in {} or give its full path", models.display()),
+        })?;
+        return Ok((path, stem()));
+    }
+    let store = model_store(config)?;
+    store.catalog().find(requested)?;
+    let path = store
+        .path_of(requested)
+        .ok_or_else(|| EngineError::model_missing(requested))?;
+    Ok((path, requested.to_string()))
 }
 
 /// The model store in the configured models folder, with the built-in catalogue.

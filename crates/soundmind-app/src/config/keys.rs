@@ -32,13 +32,13 @@ pub(crate) mod key {
 /// Built-in defaults for the settings that do not depend on the machine.
 pub(crate) mod default {
     pub(crate) const LANGUAGE: &str = "en";
-    pub(crate) const LLM_MODEL: &str = "local:smollm2-135m-instruct";
+    pub(crate) const LLM_MODEL: &str = "local:qwen2.5-1.5b-instruct";
     pub(crate) const OLLAMA_BASE_URL: &str = "http://localhost:11434";
     pub(crate) const OLLAMA_TIMEOUT_SECONDS: f64 = 30.0;
     pub(crate) const OLLAMA_NUM_CTX: u32 = 8192;
     pub(crate) const LOCAL_CONTEXT: u32 = 4096;
     pub(crate) const LOCAL_THREADS: u32 = 0;
-    pub(crate) const LOCAL_GPU_LAYERS: i32 = 0;
+    pub(crate) const LOCAL_GPU_LAYERS: i32 = -1;
     pub(crate) const OPENAI_BASE_URL: &str = "https://api.openai.com/v1";
     pub(crate) const ANTHROPIC_BASE_URL: &str = "https://api.anthropic.com";
     pub(crate) const STT_BACKEND: &str = "local";

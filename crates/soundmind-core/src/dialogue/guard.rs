@@ -151,6 +151,44 @@ pub fn check(question: &str) -> Result<(), GuardFailure> {
 }
 
 /// Where `phrase` (space-separated words) occurs in `toks`, as start indices.
+/// HSJ's five-point check of a model's question (`diagnose compare`), each point named.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuestionScore {
+    /// Each check and whether it passed, in HSJ's order.
+    pub checks: [(&'static str, bool); 5],
+}
+
+impl QuestionScore {
+    /// Checks passed, out of 5.
+    pub fn points(&self) -> usize {
+        self.checks.iter().filter(|(_, ok)| *ok).count()
+    }
+}
+
+/// Scores a question as HSJ's `diagnose local compare` did: ends with `?`, 5–40 words, no `!`, no praise, and an
+/// opening an answer can take up (a wh- or modal word).
+pub fn score(question: &str) -> QuestionScore {
+    let q = question.trim();
+    let toks = tokens(q);
+    let words = q
+        .split_whitespace()
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .count();
+    const OPENERS: &[&str] = &[
+        "what", "how", "why", "when", "where", "which", "who", "could", "would", "can", "might", "may", "should",
+        "was", "wie", "warum", "wann", "wo", "welche", "welcher", "welches", "wer", "könntest", "würdest", "kannst",
+    ];
+    QuestionScore {
+        checks: [
+            ("ends with a question mark", q.ends_with('?')),
+            ("5 to 40 words", (MIN_WORDS..=MAX_WORDS).contains(&words)),
+            ("no exclamation mark", !q.contains('!')),
+            ("no praise", find_praise(&toks).is_none()),
+            ("open wh- or modal word", toks.iter().any(|t| OPENERS.contains(&t.as_str()))),
+        ],
+    }
+}
+
 fn find_all(toks: &[String], phrase: &str) -> Vec<usize> {
     let words: Vec<&str> = phrase.split(' ').collect();
     (0..toks.len())
@@ -450,5 +488,14 @@ mod tests {
                 word: "amazing".into()
             })
         );
+    }
+
+    #[test]
+    fn scores_questions_the_way_hsj_compared_models() {
+        assert_eq!(score("What felt different about today's walk by the river?").points(), 5);
+        let praise = score("Great job! How are you?");
+        assert_eq!(praise.points(), 3, "{praise:?}");
+        assert!(!praise.checks[2].1 && !praise.checks[3].1);
+        assert_eq!(score("I hear that you slept badly.").points(), 3);
     }
 }

@@ -192,8 +192,8 @@ impl FakeChat {
     }
 
     /// Queues a reply for the next request that finds the queue at this point. Model lists (`GET /v1/models`,
-    /// `/api/tags`) take replies too: a `Status`, `Html` or `Delayed` reply applies to them, any other is answered
-    /// with the list.
+    /// `/api/tags`) take the next reply only when it is a `Status`, `Html` or `Delayed` one; otherwise it stays queued
+    /// for the next chat call and the list is answered.
     pub fn push(&self, reply: ChatReply) -> &Self {
         self.lock().replies.push_back(reply);
         self
@@ -284,10 +284,17 @@ async fn handle(State(script): State<Shared>, request: Request) -> Response {
                 );
             }
         }
-        let reply = script
-            .replies
-            .pop_front()
-            .unwrap_or_else(|| ChatReply::stream(&["Fake ", "answer?"]));
+        // A model list only takes the next reply when it is one that applies to lists (an error, HTML, a delay);
+        // a streamed answer stays queued for the chat call that follows, as in `probe` then `chat`.
+        let applies = match route {
+            Route::Models(_) => matches!(
+                script.replies.front(),
+                Some(ChatReply::Status { .. } | ChatReply::Html(_) | ChatReply::Delayed(..))
+            ),
+            _ => true,
+        };
+        let queued = if applies { script.replies.pop_front() } else { None };
+        let reply = queued.unwrap_or_else(|| ChatReply::stream(&["Fake ", "answer?"]));
         (reply, script.models.clone(), script.gap)
     };
     let mut reply = reply;

@@ -1,4 +1,5 @@
-//! `soundmind diagnose stt`: which engine and model, what the CPU offers, and how fast a built-in clip runs.
+//! `soundmind diagnose …`: `stt` (which engine and model, what the CPU offers, how fast a built-in clip runs) here;
+//! `llm`, `compare`, `privacy` and `cloud` in [`super::diagnose_llm`].
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -9,6 +10,7 @@ use soundmind_app::config::Config;
 use soundmind_app::stt;
 use soundmind_engine::{CancelToken, Preset, SttOptions};
 
+use super::diagnose_llm;
 use crate::engines::{self, SttChoice};
 
 /// A 4-second espeak recording shipped in the binary, and what it says.
@@ -19,6 +21,14 @@ const CLIP_TEXT: &str = "I slept badly last night, but the morning walk helped a
 pub enum DiagnoseCommand {
     /// Speech-to-text: engine, model, CPU features, and the time for a built-in clip
     Stt(SttArgs),
+    /// Chat model: load time, time to first token, tokens/s and the text for a built-in journaling prompt
+    Llm(diagnose_llm::LlmArgs),
+    /// Two chat models on the same built-in prompt, their questions scored (ends with ?, 5-40 words, no !, no praise, open)
+    Compare(diagnose_llm::CompareArgs),
+    /// Where each configured engine sends data, and whether privacy mode allows it (sends nothing)
+    Privacy,
+    /// Which API keys are set and whether the services accept them (lists models; sends no journal text)
+    Cloud,
 }
 
 #[derive(Debug, Args)]
@@ -31,6 +41,10 @@ pub struct SttArgs {
 pub fn run(cmd: DiagnoseCommand, config: &Config) -> anyhow::Result<ExitCode> {
     match cmd {
         DiagnoseCommand::Stt(args) => stt_report(&args, config),
+        DiagnoseCommand::Llm(args) => diagnose_llm::llm(&args, config),
+        DiagnoseCommand::Compare(args) => diagnose_llm::compare(&args, config),
+        DiagnoseCommand::Privacy => diagnose_llm::privacy(config),
+        DiagnoseCommand::Cloud => diagnose_llm::cloud(config),
     }
 }
 

@@ -11,6 +11,7 @@ mod completions;
 mod config_cmd;
 mod crisis;
 mod diagnose;
+mod diagnose_llm;
 mod models;
 mod sessions;
 mod transcribe;

@@ -80,7 +80,7 @@ fn defaults_with_empty_env_and_no_file() {
             c.llm_local_threads.value,
             c.llm_local_gpu_layers.value
         ),
-        (4096, 0, 0)
+        (4096, 0, -1)
     );
     assert_eq!(c.openai_base_url.value, "https://api.openai.com/v1");
     assert_eq!(c.anthropic_base_url.value, "https://api.anthropic.com");
