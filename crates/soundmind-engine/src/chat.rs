@@ -217,7 +217,11 @@ mod tests {
         let total: usize = all.iter().map(|m| m.content.len()).sum();
         let fitted = fit_to_context(&all, chars_under(total - 10)).unwrap().unwrap();
         assert_eq!(fitted.len(), 5);
-        assert_eq!(fitted[2].content, "first answer ".repeat(3), "only the oldest message went");
+        assert_eq!(
+            fitted[2].content,
+            "first answer ".repeat(3),
+            "only the oldest message went"
+        );
         // Very tight: only stable messages and the last answer's tail remain.
         let stable: usize = all[..2].iter().map(|m| m.content.len()).sum();
         let fitted = fit_to_context(&all, chars_under(stable + 14)).unwrap().unwrap();

@@ -175,8 +175,31 @@ pub fn score(question: &str) -> QuestionScore {
         .filter(|w| w.chars().any(char::is_alphanumeric))
         .count();
     const OPENERS: &[&str] = &[
-        "what", "how", "why", "when", "where", "which", "who", "could", "would", "can", "might", "may", "should",
-        "was", "wie", "warum", "wann", "wo", "welche", "welcher", "welches", "wer", "könntest", "würdest", "kannst",
+        "what",
+        "how",
+        "why",
+        "when",
+        "where",
+        "which",
+        "who",
+        "could",
+        "would",
+        "can",
+        "might",
+        "may",
+        "should",
+        "was",
+        "wie",
+        "warum",
+        "wann",
+        "wo",
+        "welche",
+        "welcher",
+        "welches",
+        "wer",
+        "könntest",
+        "würdest",
+        "kannst",
     ];
     QuestionScore {
         checks: [
@@ -184,7 +207,10 @@ pub fn score(question: &str) -> QuestionScore {
             ("5 to 40 words", (MIN_WORDS..=MAX_WORDS).contains(&words)),
             ("no exclamation mark", !q.contains('!')),
             ("no praise", find_praise(&toks).is_none()),
-            ("open wh- or modal word", toks.iter().any(|t| OPENERS.contains(&t.as_str()))),
+            (
+                "open wh- or modal word",
+                toks.iter().any(|t| OPENERS.contains(&t.as_str())),
+            ),
         ],
     }
 }
@@ -492,7 +518,10 @@ mod tests {
 
     #[test]
     fn scores_questions_the_way_hsj_compared_models() {
-        assert_eq!(score("What felt different about today's walk by the river?").points(), 5);
+        assert_eq!(
+            score("What felt different about today's walk by the river?").points(),
+            5
+        );
         let praise = score("Great job! How are you?");
         assert_eq!(praise.points(), 3, "{praise:?}");
         assert!(!praise.checks[2].1 && !praise.checks[3].1);
