@@ -101,6 +101,11 @@ impl OpenAiChat {
         self.config.api_key.as_deref().filter(|k| !k.trim().is_empty())
     }
 
+    /// True when the base URL is OpenAI's own API (not a compatible server).
+    fn is_openai_itself(&self) -> bool {
+        crate::Url::parse(&self.config.base_url).is_ok_and(|u| u.host_str() == Some("api.openai.com"))
+    }
+
     /// Applies the privacy guard, then refuses to call OpenAI itself without a key — it would only answer 401, and
     /// the user should hear which variable to set without a round trip.
     fn preflight(&self, url: &str) -> Result<(), EngineError> {
@@ -142,8 +147,10 @@ impl OpenAiChat {
     }
 }
 
-/// The request body: the whole conversation, streamed with usage in the last chunk.
-fn request_body(model: &str, request: &ChatRequest) -> Value {
+/// The request body: the whole conversation, streamed with usage in the last chunk. OpenAI itself takes the
+/// answer's length as `max_completion_tokens` (its reasoning models refuse `max_tokens`); compatible servers (vLLM,
+/// llama-server, LM Studio, older proxies) know `max_tokens`.
+fn request_body(model: &str, request: &ChatRequest, openai_itself: bool) -> Value {
     let sampling = &request.sampling;
     let messages: Vec<Value> = request
         .messages
@@ -156,8 +163,13 @@ fn request_body(model: &str, request: &ChatRequest) -> Value {
         "stream": true,
         "stream_options": { "include_usage": true },
         "temperature": json_f32(sampling.temperature),
-        "max_tokens": sampling.max_tokens,
     });
+    let length_key = if openai_itself {
+        "max_completion_tokens"
+    } else {
+        "max_tokens"
+    };
+    body[length_key] = json!(sampling.max_tokens);
     let stop = stop_strings(&sampling.stop);
     if !stop.is_empty() {
         body["stop"] = json!(stop);
@@ -269,7 +281,7 @@ impl ChatModel for OpenAiChat {
         cancel: &CancelToken,
     ) -> Result<ChatResult, EngineError> {
         self.preflight(&self.config.endpoint())?;
-        let body = request_body(&self.config.model, request);
+        let body = request_body(&self.config.model, request, self.is_openai_itself());
         run_turn(SERVICE, &self.config.retry, on_delta, cancel, |turn| {
             self.attempt(&body, turn, cancel)
         })
@@ -335,7 +347,10 @@ mod tests {
             },
             thinking_budget: None,
         };
-        let body = request_body("m", &request);
+        let body = request_body("m", &request, false);
+        assert_eq!(body["max_tokens"], json!(256));
+        let official = request_body("m", &request, true);
+        assert!(official.get("max_tokens").is_none() && official["max_completion_tokens"] == json!(256));
         assert_eq!(body["messages"], json!([{ "role": "user", "content": "hi" }]));
         assert_eq!(body["temperature"], json!(0.5));
         for absent in ["stop", "top_p", "seed"] {

@@ -142,14 +142,14 @@ fn cloud_engines_stream_through_their_configured_base_urls() {
     server.require_key("sk-test-key");
     server.push(ChatReply::stream(&["What would ", "make tomorrow different?"]));
     server.push(ChatReply::stream(&["Which part ", "of the form stops you?"]));
+    let (origin, openai) = (server.origin(), server.openai_base());
     let env = [
         ("SOUNDMIND_PRIVACY", "0"),
-        ("ANTHROPIC_BASE_URL", &server.origin()),
+        ("ANTHROPIC_BASE_URL", origin.as_str()),
         ("ANTHROPIC_API_KEY", "sk-test-key"),
-        ("OPENAI_BASE_URL", &server.openai_base()),
+        ("OPENAI_BASE_URL", openai.as_str()),
         ("OPENAI_API_KEY", "sk-test-key"),
     ];
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_ref())).collect();
     let run = soundmind(
         &[
             "diagnose",
