@@ -211,11 +211,9 @@ impl Drop for Raw {
 }
 
 fn main() {
-    if std::env::args().any(|a| a == "--bench") && arg("--model").is_none() && !model_path().is_file() {
-        eprintln!(
-            "llama bench: no model at {}; run ./scripts/test-models",
-            model_path().display()
-        );
+    // `cargo bench` passes `--bench`; `cargo test --all-targets` runs this binary without it. Only the real run measures.
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
     }
     let path = model_path();
     let threads: usize = arg("--threads").and_then(|t| t.parse().ok()).unwrap_or(2);
