@@ -130,6 +130,13 @@ pub trait ChatModel: Send + Sync {
     /// Checks that a chat call could work (the server answers, the key is accepted, the model is there, the file
     /// loads) without sending any journal text. Returns a one-line description of what was found.
     fn probe(&self) -> Result<String, EngineError>;
+
+    /// The number of tokens `text` takes for this model, when the engine can count them exactly (local models);
+    /// `None` for engines whose tokenizer is on a server (callers then estimate).
+    fn count_tokens(&self, text: &str) -> Option<usize> {
+        let _ = text;
+        None
+    }
 }
 
 /// Makes a conversation fit a context window without ever cutting instructions or summaries mid-way.

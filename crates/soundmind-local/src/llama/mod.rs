@@ -154,6 +154,7 @@ enum Request {
         reply: Sender<Reply>,
     },
     Load(Sender<Result<ModelInfo, EngineError>>),
+    CountTokens(String, Sender<Option<usize>>),
     ClearCache,
 }
 
@@ -248,6 +249,12 @@ impl ChatModel for LlamaChat {
         }
     }
 
+    fn count_tokens(&self, text: &str) -> Option<usize> {
+        let (tx, rx) = mpsc::channel();
+        self.worker.send(Request::CountTokens(text.to_string(), tx)).ok()?;
+        rx.recv().ok().flatten()
+    }
+
     fn probe(&self) -> Result<String, EngineError> {
         let info = self.load()?;
         Ok(format!(
@@ -305,6 +312,13 @@ fn engine_loop(config: &LlamaConfig, status: &Status, rx: &Receiver<Request>) {
                         let _ = reply.send(Err(err));
                     }
                 }
+            }
+            Request::CountTokens(text, reply) => {
+                if model.is_none() {
+                    model = load_guarded(config, status).ok();
+                }
+                let count = model.as_ref().and_then(|m| m.tokenize(&text).ok()).map(|t| t.len());
+                let _ = reply.send(count);
             }
             Request::ClearCache => {
                 if let Some(m) = model.as_mut() {

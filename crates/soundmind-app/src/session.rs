@@ -1,0 +1,520 @@
+//! The session service: one journaling session from the opening question to the closing summary. The CLI, the web
+//! server and the desktop app all drive a session through this type and listen to its [`SessionEvent`]s.
+//!
+//! Per answer: the answer is saved first (the person's words are on disk before anything else happens), then
+//! screened for crisis language (a crisis stops the dialogue: no reflective question, the help lines instead),
+//! then the next question is generated, streamed, guarded and announced. Summaries are regenerated in the
+//! background after a pause, and once more at the end.
+
+use std::sync::mpsc::{self, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use soundmind_core::dialogue::{BREAK_NUDGE_AFTER, QuestionBank};
+use soundmind_core::safeguarding::{CrisisDirectory, CrisisKind, Screening, screen};
+use soundmind_core::session::Answer;
+use soundmind_core::{NewSession, SessionId};
+use soundmind_engine::{CancelToken, ChatModel};
+use soundmind_store::{Journal, StoreError, fields};
+
+use crate::prompts::Prompts;
+use crate::questions::{
+    HistoryItem, PromptExchange, QuestionContext, QuestionError, QuestionProgress, QuestionSource, next_question,
+};
+use crate::summaries::{self, HISTORY_TOKEN_BUDGET};
+
+/// How long after the last answer the summary is regenerated (HSJ did it after every answer).
+pub const SUMMARY_DEBOUNCE: Duration = Duration::from_secs(20);
+
+/// What a session tells its front end, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SessionEvent {
+    /// The session exists on disk; ask `question` first.
+    Started {
+        /// The session id.
+        id: String,
+        /// The opening question.
+        question: String,
+    },
+    /// An answer is saved in the session file.
+    TranscriptReady {
+        /// The answer as saved.
+        text: String,
+    },
+    /// A question generation attempt starts (2 = the corrective retry): clear provisional text.
+    QuestionAttempt(u32),
+    /// Provisional text of the question as the model writes it.
+    QuestionToken(String),
+    /// The question to ask next; it passed the guard.
+    QuestionFinal {
+        /// The question.
+        text: String,
+        /// `model`, `retry` or `bank`.
+        source: &'static str,
+    },
+    /// Crisis language: no question follows. Show `message` and `resources`, and offer to end the session.
+    Crisis {
+        /// What was recognised (content-free).
+        kind: CrisisKind,
+        /// A calm, fixed message.
+        message: String,
+        /// Help lines for the user's country, from the data file.
+        resources: String,
+    },
+    /// A crisis topic without present risk (a negation, someone else's words): a gentle resources line; the
+    /// session goes on.
+    ResourcesNote(String),
+    /// The session has run past the break point.
+    Nudge(String),
+    /// The summary in the session file changed.
+    SummaryUpdated(String),
+    /// The session ended; show `footer` (where help is).
+    Ended {
+        /// The resources footer.
+        footer: String,
+    },
+}
+
+/// Where events go. Called from the caller's thread and from the background summary thread.
+pub type EventSink = Arc<dyn Fn(SessionEvent) + Send + Sync>;
+
+/// Why a session call failed. Engine failures are not here: they end in a bank question.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    /// The session file could not be read or written.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A prompt template failed, or the caller cancelled.
+    #[error(transparent)]
+    Question(#[from] QuestionError),
+    /// The session was stopped by a crisis; only `end` is possible.
+    #[error("the session is paused for safety; end it, or start a new one when you are ready")]
+    Paused,
+}
+
+/// Everything sessions share: the journal, the chat model, prompts, the bank, crisis lines and settings.
+pub struct SessionService {
+    journal: Journal,
+    /// The model that asks the questions and writes summaries.
+    pub chat: Arc<dyn ChatModel>,
+    /// The prompt templates.
+    pub prompts: Arc<Prompts>,
+    /// The curated questions.
+    pub bank: QuestionBank,
+    /// The help lines.
+    pub crisis: &'static CrisisDirectory,
+    /// The user's country code for help lines.
+    pub country: Option<String>,
+    /// The session language.
+    pub language: String,
+    /// How long after the last answer the summary is regenerated.
+    pub summary_debounce: Duration,
+    /// Values for a new session's frontmatter (model names, app version).
+    pub new_session: NewSession,
+}
+
+impl std::fmt::Debug for SessionService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionService")
+            .field("journal", &self.journal.root())
+            .field("chat", &self.chat.model())
+            .field("language", &self.language)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A session in progress.
+pub struct ActiveSession {
+    service: Arc<SessionService>,
+    id: SessionId,
+    started: Instant,
+    /// Time already spent in the session before this process picked it up (resume).
+    earlier: Duration,
+    question: String,
+    exchanges: Vec<PromptExchange>,
+    history: Vec<HistoryItem>,
+    nudged: bool,
+    paused_by_crisis: bool,
+    events: EventSink,
+    summaries: Summariser,
+}
+
+impl std::fmt::Debug for ActiveSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ActiveSession").field("id", &self.id).finish_non_exhaustive()
+    }
+}
+
+impl SessionService {
+    /// A service over the journal folder `sessions_dir` with the built-in prompts, question bank and help lines,
+    /// English, no country, and the default summary debounce. Adjust the public fields before sharing it.
+    pub fn new(sessions_dir: impl Into<std::path::PathBuf>, chat: Arc<dyn ChatModel>) -> Self {
+        let new_session = NewSession {
+            created_at: String::new(),
+            recent_summary_refs: Vec::new(),
+            model_llm: chat.model(),
+            model_stt: String::new(),
+            stt_backend: String::new(),
+            stt_formatting: "sentences".into(),
+            app_version: concat!("soundmind ", env!("CARGO_PKG_VERSION")).into(),
+        };
+        Self {
+            journal: Journal::open(sessions_dir),
+            chat,
+            prompts: Arc::new(Prompts::builtin()),
+            bank: QuestionBank::builtin().clone(),
+            crisis: CrisisDirectory::builtin(),
+            country: None,
+            language: "en".into(),
+            summary_debounce: SUMMARY_DEBOUNCE,
+            new_session,
+        }
+    }
+
+    /// The journal folder.
+    pub fn sessions_dir(&self) -> &std::path::Path {
+        self.journal.root()
+    }
+
+    /// Starts a new session: creates its file, and announces the opening question.
+    pub fn start(self: &Arc<Self>, events: EventSink) -> Result<ActiveSession, SessionError> {
+        let history = self.history(None)?;
+        let mut new = self.new_session.clone();
+        let now = chrono::Local::now().naive_local();
+        new.created_at = now.format("%Y-%m-%dT%H:%M:%S%.6f").to_string();
+        new.recent_summary_refs = history.iter().map(|h| format!("{}.md", h.id)).collect();
+        let (id, _) = self.journal.create(now, &new)?;
+        let question = self.bank.opening().to_string();
+        self.log("session.started", &id, fields! {});
+        events(SessionEvent::Started {
+            id: id.to_string(),
+            question: question.clone(),
+        });
+        Ok(self.active(id, question, Vec::new(), history, Duration::ZERO, events))
+    }
+
+    /// Picks up an existing session where it stopped: its exchanges are the context, and a question continues it.
+    pub fn resume(
+        self: &Arc<Self>,
+        id: &SessionId,
+        events: EventSink,
+        cancel: &CancelToken,
+    ) -> Result<ActiveSession, SessionError> {
+        let doc = self.journal.load(id)?;
+        let exchanges = prompt_exchanges(&doc.exchanges());
+        // The recorded audio is the best record of time already spent (typed answers add none).
+        let earlier = Duration::from_secs_f64(doc.frontmatter.duration_seconds().max(0.0));
+        let history = self.history(Some(id))?;
+        let mut session = self.active(id.clone(), String::new(), exchanges, history, earlier, events);
+        session.question = if session.exchanges.is_empty() {
+            self.bank.opening().to_string()
+        } else {
+            session.ask(cancel)?
+        };
+        (session.events)(SessionEvent::Started {
+            id: id.to_string(),
+            question: session.question.clone(),
+        });
+        Ok(session)
+    }
+
+    fn active(
+        self: &Arc<Self>,
+        id: SessionId,
+        question: String,
+        exchanges: Vec<PromptExchange>,
+        history: Vec<HistoryItem>,
+        earlier: Duration,
+        events: EventSink,
+    ) -> ActiveSession {
+        let summaries = Summariser::start(Arc::clone(self), id.clone(), Arc::clone(&events));
+        ActiveSession {
+            service: Arc::clone(self),
+            id,
+            started: Instant::now(),
+            earlier,
+            question,
+            exchanges,
+            history,
+            nudged: false,
+            paused_by_crisis: false,
+            events,
+            summaries,
+        }
+    }
+
+    /// The summaries of the newest other sessions that fit the history budget.
+    fn history(&self, except: Option<&SessionId>) -> Result<Vec<HistoryItem>, SessionError> {
+        let mut entries = self.journal.list()?;
+        entries.retain(|e| Some(&e.id) != except);
+        entries.sort_by(|a, b| b.id.cmp(&a.id));
+        let newest_first: Vec<(String, String)> = entries
+            .iter()
+            .filter_map(|e| {
+                let doc = e.doc.as_ref().ok()?;
+                Some((e.id.to_string(), doc.frontmatter.summary().to_string()))
+            })
+            .collect();
+        let chat = &self.chat;
+        let count = |text: &str| chat.count_tokens(text).unwrap_or_else(|| summaries::estimate_tokens(text));
+        Ok(summaries::recent_history(&newest_first, HISTORY_TOKEN_BUDGET, &count))
+    }
+
+    fn log(&self, event: &str, id: &SessionId, mut fields: serde_json::Map<String, serde_json::Value>) {
+        fields.insert("session_id".into(), id.to_string().into());
+        // The log is a diagnostic aid; failing to write it must not stop a session.
+        let _ = self.journal.events().append(event, fields);
+    }
+
+    fn resources(&self) -> String {
+        let country = self.country.as_deref().and_then(|c| self.crisis.lookup(c).ok());
+        self.crisis.render_plain(country)
+    }
+}
+
+impl ActiveSession {
+    /// The session's id.
+    pub fn id(&self) -> &SessionId {
+        &self.id
+    }
+
+    /// The question waiting for an answer.
+    pub fn question(&self) -> &str {
+        &self.question
+    }
+
+    /// Time in this session, earlier sittings included.
+    pub fn elapsed(&self) -> Duration {
+        self.earlier + self.started.elapsed()
+    }
+
+    /// Saves `answer` under the current question, then finds the next question (announced as events and
+    /// returned). Returns `Ok(None)` when crisis language stopped the dialogue.
+    pub fn submit_answer(&mut self, answer: &str, cancel: &CancelToken) -> Result<Option<String>, SessionError> {
+        if self.paused_by_crisis {
+            return Err(SessionError::Paused);
+        }
+        let text = answer.trim().to_string();
+        let question = self.question.clone();
+        self.service
+            .journal
+            .update(&self.id, |doc| doc.append_exchange(&question, &text))?;
+        self.service.log("session.exchange.recorded", &self.id, fields! {"chars" => text.chars().count()});
+        (self.events)(SessionEvent::TranscriptReady { text: text.clone() });
+        self.exchanges.push(PromptExchange {
+            question,
+            answer: text.clone(),
+        });
+
+        match screen(&text) {
+            Screening::Crisis(kind) => {
+                self.paused_by_crisis = true;
+                self.service.log("crisis_flagged", &self.id, fields! {"kind" => kind.as_str()});
+                (self.events)(SessionEvent::Crisis {
+                    kind,
+                    message: CRISIS_MESSAGE.to_string(),
+                    resources: self.service.resources(),
+                });
+                return Ok(None);
+            }
+            Screening::Mention => (self.events)(SessionEvent::ResourcesNote(MENTION_NOTE.to_string())),
+            Screening::Clear => {}
+        }
+        if !self.nudged && self.elapsed() >= BREAK_NUDGE_AFTER {
+            self.nudged = true;
+            (self.events)(SessionEvent::Nudge(NUDGE.to_string()));
+        }
+        self.question = self.ask(cancel)?;
+        self.summaries.schedule(self.exchanges.clone());
+        Ok(Some(self.question.clone()))
+    }
+
+    fn ask(&mut self, cancel: &CancelToken) -> Result<String, SessionError> {
+        let service = Arc::clone(&self.service);
+        let ctx = QuestionContext {
+            exchanges: &self.exchanges,
+            history: &self.history,
+            elapsed: self.elapsed(),
+            language: &service.language,
+            pick: self.started.elapsed().as_nanos() as u64 ^ self.exchanges.len() as u64,
+        };
+        let events = Arc::clone(&self.events);
+        let question = next_question(
+            service.chat.as_ref(),
+            &service.prompts,
+            &service.bank,
+            &ctx,
+            &mut |progress| match progress {
+                QuestionProgress::Attempt(n) => events(SessionEvent::QuestionAttempt(n)),
+                QuestionProgress::Token(t) => events(SessionEvent::QuestionToken(t)),
+            },
+            cancel,
+        )?;
+        let mut fields = fields! {
+            "source" => question.source.as_str(),
+            "refused" => question.refused.len(),
+        };
+        if let Some(err) = &question.engine_error {
+            fields.insert("llm_error".into(), err.kind().into());
+        }
+        service.log("question.ready", &self.id, fields);
+        (self.events)(SessionEvent::QuestionFinal {
+            text: question.text.clone(),
+            source: question.source.as_str(),
+        });
+        debug_assert!(question.source != QuestionSource::Model || !question.text.is_empty());
+        Ok(question.text)
+    }
+
+    /// Ends the session: the summary is written now (waiting for a pending background one), then the footer.
+    pub fn end(self, cancel: &CancelToken) -> Result<(), SessionError> {
+        self.summaries.finish(self.exchanges.clone(), cancel);
+        self.service.log("session.ended", &self.id, fields! {"exchanges" => self.exchanges.len()});
+        (self.events)(SessionEvent::Ended {
+            footer: format!("{FOOTER}\n{}", self.service.resources()),
+        });
+        Ok(())
+    }
+}
+
+/// The answers of a loaded session, as prompts show them (pending audio is shown as empty).
+fn prompt_exchanges(exchanges: &[soundmind_core::session::Exchange]) -> Vec<PromptExchange> {
+    exchanges
+        .iter()
+        .map(|e| PromptExchange {
+            question: e.question.clone(),
+            answer: match &e.answer {
+                Answer::Text(text) => text.clone(),
+                Answer::Pending { .. } => String::new(),
+            },
+        })
+        .collect()
+}
+
+const CRISIS_MESSAGE: &str = "It sounds like things are really hard right now. Soundmind is a journal, not a source \
+     of help in an emergency, so it will not ask another question. You deserve support from a person: the lines \
+     below are free and confidential, and if you are in immediate danger, call your local emergency number. It can \
+     also help to reach out to someone you trust. You can end this session whenever you like; what you said is \
+     saved.";
+const MENTION_NOTE: &str =
+    "If any of this touches something difficult for you, help is there: run `soundmind crisis` or see the help lines.";
+const NUDGE: &str = "You have been reflecting for about 20 minutes. This might be a good moment for a break, or to \
+     close with what you want to take with you.";
+const FOOTER: &str = "Thank you for taking this time. If you need someone to talk to:";
+
+/// Regenerates the summary on its own thread, after a pause in the conversation, and once more at the end.
+struct Summariser {
+    tx: Option<Sender<SummaryJob>>,
+    thread: Option<JoinHandle<()>>,
+    idle: Arc<Mutex<()>>,
+}
+
+enum SummaryJob {
+    Schedule(Vec<PromptExchange>),
+    Finish(Vec<PromptExchange>, CancelToken, Sender<()>),
+}
+
+impl Summariser {
+    fn start(service: Arc<SessionService>, id: SessionId, events: EventSink) -> Self {
+        let (tx, rx) = mpsc::channel::<SummaryJob>();
+        let idle = Arc::new(Mutex::new(()));
+        let thread = std::thread::Builder::new()
+            .name("summary".into())
+            .spawn(move || {
+                let mut pending: Option<Vec<PromptExchange>> = None;
+                loop {
+                    let job = match &pending {
+                        Some(_) => match rx.recv_timeout(service.summary_debounce) {
+                            Ok(job) => job,
+                            Err(RecvTimeoutError::Timeout) => {
+                                if let Some(exchanges) = pending.take() {
+                                    write_summary(&service, &id, &exchanges, &events, &CancelToken::new());
+                                }
+                                continue;
+                            }
+                            Err(RecvTimeoutError::Disconnected) => break,
+                        },
+                        None => match rx.recv() {
+                            Ok(job) => job,
+                            Err(_) => break,
+                        },
+                    };
+                    match job {
+                        SummaryJob::Schedule(exchanges) => pending = Some(exchanges),
+                        SummaryJob::Finish(exchanges, cancel, done) => {
+                            write_summary(&service, &id, &exchanges, &events, &cancel);
+                            let _ = done.send(());
+                            break;
+                        }
+                    }
+                }
+            })
+            .ok();
+        Self {
+            tx: thread.as_ref().map(|_| tx),
+            thread,
+            idle,
+        }
+    }
+
+    fn schedule(&self, exchanges: Vec<PromptExchange>) {
+        if let Some(tx) = &self.tx {
+            let _ = tx.send(SummaryJob::Schedule(exchanges));
+        }
+    }
+
+    fn finish(mut self, exchanges: Vec<PromptExchange>, cancel: &CancelToken) {
+        let _guard = self.idle.lock();
+        let (done, wait) = mpsc::channel();
+        if let Some(tx) = self.tx.take()
+            && tx.send(SummaryJob::Finish(exchanges, cancel.clone(), done)).is_ok()
+        {
+            let _ = wait.recv();
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Summariser {
+    fn drop(&mut self) {
+        // Dropped without `finish` (the front end went away): close the channel; the thread ends after any write.
+        self.tx.take();
+    }
+}
+
+/// Writes a fresh summary into the session's frontmatter; a failure leaves the old summary (logged, not fatal).
+fn write_summary(
+    service: &SessionService,
+    id: &SessionId,
+    exchanges: &[PromptExchange],
+    events: &EventSink,
+    cancel: &CancelToken,
+) {
+    match summaries::summarise(service.chat.as_ref(), &service.prompts, exchanges, &service.language, cancel) {
+        Ok(summary) => {
+            let written = service
+                .journal
+                .update(id, |doc| doc.frontmatter.set_summary(&summary));
+            match written {
+                Ok(()) => {
+                    service.log("summary.updated", id, fields! {"chars" => summary.chars().count()});
+                    events(SessionEvent::SummaryUpdated(summary));
+                }
+                Err(e) => service.log("summary.failed", id, fields! {"error" => e.to_string()}),
+            }
+        }
+        Err(e) => service.log("summary.failed", id, fields! {"reason" => error_kind(&e)}),
+    }
+}
+
+fn error_kind(e: &summaries::SummaryError) -> &'static str {
+    match e {
+        summaries::SummaryError::NothingToSummarise => "NothingToSummarise",
+        summaries::SummaryError::Empty => "Empty",
+        summaries::SummaryError::Engine(err) => err.kind(),
+        summaries::SummaryError::Template(_) => "Template",
+    }
+}

@@ -1,0 +1,328 @@
+//! The session service end to end: typed answers, the in-process SmolLM2 (llama.cpp), a copy of the HSJ fixture
+//! journal, and the Anthropic engine against a fake server for the cloud path. Every question a user would see must
+//! pass the guard.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use soundmind_app::questions::{PromptExchange, QuestionContext, QuestionSource, next_question};
+use soundmind_app::session::{SessionEvent, SessionService};
+use soundmind_core::SessionDoc;
+use soundmind_core::dialogue::{QuestionBank, guard};
+use soundmind_engine::{CancelToken, ChatModel};
+use soundmind_local::{LlamaChat, LlamaConfig};
+use soundmind_remote::{AnthropicChat, AnthropicConfig, Http, HttpPolicy};
+use soundmind_testkit::servers::{ChatReply, FakeChat};
+use soundmind_testkit::{hsj_journal_copy, test_model};
+
+fn smollm() -> Arc<dyn ChatModel> {
+    let path = test_model("SmolLM2-135M-Instruct.Q4_1.gguf");
+    Arc::new(LlamaChat::new(
+        LlamaConfig::new(path).threads(2).context_length(2048),
+    ))
+}
+
+/// Collects events; the sink is what a front end would hand the service.
+fn recorder() -> (Arc<Mutex<Vec<SessionEvent>>>, soundmind_app::session::EventSink) {
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&events);
+    (events, Arc::new(move |e| sink.lock().unwrap().push(e)))
+}
+
+fn finals(events: &[SessionEvent]) -> Vec<(String, &'static str)> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            SessionEvent::QuestionFinal { text, source } => Some((text.clone(), *source)),
+            _ => None,
+        })
+        .collect()
+}
+
+const ANSWERS: [&str; 3] = [
+    "I put off the job application again today. Every time I open the form I find something else to do.",
+    "Mostly I am afraid they will say no, and then all the waiting will have been for nothing.",
+    "Maybe I could fill in just the first page tomorrow morning, before I check my email.",
+];
+
+#[test]
+fn a_three_exchange_session_runs_end_to_end_on_the_local_model() {
+    let journal = hsj_journal_copy();
+    let mut service = SessionService::new(journal.path(), smollm());
+    service.summary_debounce = Duration::from_secs(3600); // only the summary at the end
+    service.country = Some("GB".into());
+    let service = Arc::new(service);
+    let (events, sink) = recorder();
+    let cancel = CancelToken::new();
+
+    let mut session = service.start(sink).expect("start");
+    let opening = session.question().to_string();
+    assert_eq!(opening, QuestionBank::builtin().opening());
+    for answer in ANSWERS {
+        let next = session
+            .submit_answer(answer, &cancel)
+            .expect("answer")
+            .expect("a question");
+        guard::check(&next).unwrap_or_else(|e| panic!("{next:?} reached the user: {e}"));
+    }
+    let id = session.id().clone();
+    session.end(&cancel).expect("end");
+
+    let events = events.lock().unwrap();
+    let finals = finals(&events);
+    assert_eq!(finals.len(), 3, "{events:?}");
+    for (text, source) in &finals {
+        eprintln!("[{source}] {text}");
+        assert!(guard::check(text).is_ok(), "{text}");
+    }
+    assert!(matches!(events.first(), Some(SessionEvent::Started { .. })));
+    assert!(
+        events.iter().any(|e| matches!(e, SessionEvent::QuestionToken(_))),
+        "tokens streamed"
+    );
+    let Some(SessionEvent::Ended { footer }) = events.last() else {
+        panic!("last event: {:?}", events.last())
+    };
+    assert!(
+        footer.contains("Samaritans") || footer.contains("116 123"),
+        "{footer}"
+    );
+
+    // On disk: the three answers under the questions that were asked, HSJ's format.
+    let text = std::fs::read_to_string(journal.path().join(format!("{id}.md"))).unwrap();
+    let doc = SessionDoc::parse(text.as_bytes()).unwrap();
+    let exchanges = doc.exchanges();
+    assert_eq!(exchanges.len(), 3);
+    assert_eq!(exchanges[0].question, opening);
+    assert_eq!(exchanges[1].question, finals[0].0);
+    assert!(text.contains(ANSWERS[2]));
+    // History came from the HSJ fixtures, and the summary was written at the end.
+    assert!(!doc.frontmatter.recent_summary_refs().is_empty(), "{text}");
+    let summary = doc.frontmatter.summary();
+    assert!(!summary.is_empty() && !summary.contains('\n'), "{text}");
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, SessionEvent::SummaryUpdated(s) if s == summary))
+    );
+}
+
+#[test]
+fn fifty_real_generations_all_pass_the_guard() {
+    let chat = smollm();
+    let prompts = soundmind_app::prompts::Prompts::builtin();
+    let bank = QuestionBank::builtin();
+    let answers = [
+        "Work has been overwhelming and I can't switch off in the evenings.",
+        "I had a good talk with my brother and felt closer to him than in years.",
+        "I keep thinking about the argument with my partner, going round in circles.",
+        "Nothing much happened today, I just feel a bit flat.",
+        "I want to start running again but I never find the time.",
+    ];
+    let mut sources = [0usize; 3];
+    for i in 0..50 {
+        let exchanges = [PromptExchange {
+            question: "What is on your mind today?".into(),
+            answer: answers[i % answers.len()].into(),
+        }];
+        let ctx = QuestionContext {
+            exchanges: &exchanges,
+            history: &[],
+            elapsed: Duration::from_secs(60 * (i as u64 % 25)),
+            language: "en",
+            pick: i as u64,
+        };
+        let q = next_question(
+            chat.as_ref(),
+            &prompts,
+            bank,
+            &ctx,
+            &mut |_| {},
+            &CancelToken::new(),
+        )
+        .unwrap();
+        guard::check(&q.text)
+            .unwrap_or_else(|e| panic!("generation {i}: {:?} passed to the user: {e}", q.text));
+        sources[q.source as usize] += 1;
+    }
+    println!(
+        "50 SmolLM2 generations: {} passed the guard first time, {} after the corrective retry, {} from the bank",
+        sources[QuestionSource::Model as usize],
+        sources[QuestionSource::Retry as usize],
+        sources[QuestionSource::Bank as usize]
+    );
+}
+
+#[test]
+fn crisis_language_gets_help_lines_not_a_question() {
+    let journal = tempfile::tempdir().unwrap();
+    let mut service = SessionService::new(journal.path(), smollm());
+    service.country = Some("US".into());
+    let service = Arc::new(service);
+    let (events, sink) = recorder();
+    let cancel = CancelToken::new();
+    let mut session = service.start(sink).unwrap();
+    let next = session
+        .submit_answer("Honestly I don't want to be alive anymore.", &cancel)
+        .unwrap();
+    assert_eq!(next, None, "no reflective question after crisis language");
+    assert!(
+        session.submit_answer("more", &cancel).is_err(),
+        "the dialogue stays paused"
+    );
+    let id = session.id().clone();
+    session.end(&cancel).unwrap();
+
+    let events = events.lock().unwrap();
+    assert!(finals(&events).is_empty(), "{events:?}");
+    let crisis = events.iter().find_map(|e| match e {
+        SessionEvent::Crisis {
+            message, resources, ..
+        } => Some((message.clone(), resources.clone())),
+        _ => None,
+    });
+    let (message, resources) = crisis.expect("crisis event");
+    assert!(
+        message.contains("someone you trust") && message.contains("end this session"),
+        "{message}"
+    );
+    assert!(resources.contains("988"), "{resources}");
+    // The answer is saved; the log says what happened without what was said.
+    let text = std::fs::read_to_string(journal.path().join(format!("{id}.md"))).unwrap();
+    assert!(text.contains("don't want to be alive"));
+    let log = std::fs::read_to_string(journal.path().join("events.log")).unwrap();
+    assert!(
+        log.contains("crisis_flagged") && log.contains("suicidal"),
+        "{log}"
+    );
+    assert!(!log.contains("alive"), "no content in the log: {log}");
+
+    // A negation is not a crisis, but gets a gentle resources line and the session goes on.
+    let (events, sink) = recorder();
+    let mut session = service.start(sink).unwrap();
+    let next = session.submit_answer("I would never kill myself, but work is wearing me down.", &cancel);
+    assert!(next.unwrap().is_some());
+    assert!(
+        events
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|e| matches!(e, SessionEvent::ResourcesNote(_)))
+    );
+}
+
+#[test]
+fn bad_answers_and_a_failing_model_still_give_a_guarded_question() {
+    let journal = tempfile::tempdir().unwrap();
+    let service = Arc::new(SessionService::new(journal.path(), smollm()));
+    let (events, sink) = recorder();
+    let cancel = CancelToken::new();
+    let mut session = service.start(sink).unwrap();
+    // Empty and huge answers: saved, and a question follows (the huge one is trimmed to the context).
+    for answer in [
+        String::new(),
+        "I walked along the river and thought about work. ".repeat(2_100),
+    ] {
+        let next = session
+            .submit_answer(&answer, &cancel)
+            .unwrap()
+            .expect("question");
+        assert!(guard::check(&next).is_ok(), "{next}");
+    }
+    assert!(
+        session
+            .submit_answer("Give me a question.", &cancel)
+            .unwrap()
+            .is_some()
+    );
+    let events = events.lock().unwrap();
+    assert_eq!(
+        finals(&events).last().unwrap().1,
+        "bank",
+        "asked for a question: one from the bank"
+    );
+
+    // A model that answers garbage (the fake server) ends in the bank, never in the user's view.
+    let server = FakeChat::start();
+    for _ in 0..2 {
+        server.push(ChatReply::stream(&["!!!", " <b>ok</b>"]));
+    }
+    let http = Http::new(HttpPolicy::default()).unwrap();
+    let garbage: Arc<dyn ChatModel> = Arc::new(AnthropicChat::new(
+        AnthropicConfig {
+            base_url: server.origin(),
+            ..AnthropicConfig::new("claude-sonnet-4-20250514", Some("sk-test".into()))
+        },
+        http,
+    ));
+    let service = Arc::new(SessionService::new(journal.path(), garbage));
+    let (events, sink) = recorder();
+    let mut session = service.start(sink).unwrap();
+    let next = session
+        .submit_answer("I slept badly again.", &cancel)
+        .unwrap()
+        .unwrap();
+    assert!(guard::check(&next).is_ok());
+    assert_eq!(finals(&events.lock().unwrap())[0].1, "bank");
+}
+
+#[test]
+fn the_cloud_path_streams_and_caches_the_fixed_prefix() {
+    let journal = hsj_journal_copy();
+    let server = FakeChat::start();
+    server.push(ChatReply::stream(&[
+        "What made ",
+        "the first page ",
+        "feel possible this morning?",
+    ]));
+    let http = Http::new(HttpPolicy::default()).unwrap();
+    let chat: Arc<dyn ChatModel> = Arc::new(AnthropicChat::new(
+        AnthropicConfig {
+            base_url: server.origin(),
+            ..AnthropicConfig::new("claude-sonnet-4-20250514", Some("sk-test".into()))
+        },
+        http,
+    ));
+    let mut service = SessionService::new(journal.path(), chat);
+    service.summary_debounce = Duration::from_millis(50);
+    let service = Arc::new(service);
+    let (events, sink) = recorder();
+    let mut session = service.start(sink).unwrap();
+    let next = session
+        .submit_answer(ANSWERS[2], &CancelToken::new())
+        .unwrap()
+        .unwrap();
+    assert_eq!(next, "What made the first page feel possible this morning?");
+    // The debounced summary runs on its own after the pause.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !events
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|e| matches!(e, SessionEvent::SummaryUpdated(_)))
+    {
+        assert!(std::time::Instant::now() < deadline, "no background summary");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    session.end(&CancelToken::new()).unwrap();
+
+    let question_call = &server.requests()[0];
+    assert_eq!(question_call.path, "/v1/messages");
+    let system = question_call.body["system"].as_array().expect("system blocks");
+    assert!(
+        system[0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("ONE short follow-up question")
+    );
+    assert_eq!(
+        system.last().unwrap()["cache_control"]["type"],
+        "ephemeral",
+        "the instructions and history are the cached prefix"
+    );
+    let history = system.last().unwrap()["text"].as_str().unwrap();
+    assert!(
+        history.contains("<summary session="),
+        "HSJ summaries carried as history: {history}"
+    );
+}
