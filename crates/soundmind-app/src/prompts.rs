@@ -11,9 +11,18 @@ use minijinja::{Environment, UndefinedBehavior, Value};
 
 /// The templates, by file name.
 const BUILTIN: [(&str, &str); 5] = [
-    (QUESTION_SYSTEM, include_str!("../../../prompts/question.system.md.jinja")),
-    (QUESTION_HISTORY, include_str!("../../../prompts/question.history.md.jinja")),
-    (QUESTION_TURN, include_str!("../../../prompts/question.turn.md.jinja")),
+    (
+        QUESTION_SYSTEM,
+        include_str!("../../../prompts/question.system.md.jinja"),
+    ),
+    (
+        QUESTION_HISTORY,
+        include_str!("../../../prompts/question.history.md.jinja"),
+    ),
+    (
+        QUESTION_TURN,
+        include_str!("../../../prompts/question.turn.md.jinja"),
+    ),
     (SUMMARY, include_str!("../../../prompts/summary.md.jinja")),
     (INSIGHTS, include_str!("../../../prompts/insights.md.jinja")),
 ];
@@ -89,22 +98,10 @@ impl Prompts {
         let mut warnings = Vec::new();
         for (name, builtin) in BUILTIN {
             let custom = override_dir.map(|dir| dir.join(name)).filter(|p| p.is_file());
-            let source = custom.as_ref().and_then(|path| match std::fs::read_to_string(path) {
-                Ok(text) => match Environment::new().template_from_str(&text) {
-                    Ok(_) => Some(text),
-                    Err(e) => {
-                        warnings.push(TemplateWarning {
-                            path: path.clone(),
-                            reason: describe(&e),
-                        });
-                        None
-                    }
-                },
-                Err(e) => {
-                    warnings.push(TemplateWarning {
-                        path: path.clone(),
-                        reason: format!("cannot be read: {e}"),
-                    });
+            let source = custom.and_then(|path| match read_override(&path) {
+                Ok(text) => Some(text),
+                Err(reason) => {
+                    warnings.push(TemplateWarning { path, reason });
                     None
                 }
             });
@@ -148,6 +145,15 @@ impl Prompts {
     }
 }
 
+/// An override's text, if it can be read and parses.
+fn read_override(path: &Path) -> Result<String, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot be read: {e}"))?;
+    Environment::new()
+        .template_from_str(&text)
+        .map_err(|e| describe(&e))?;
+    Ok(text)
+}
+
 fn describe(e: &minijinja::Error) -> String {
     match e.line() {
         Some(line) => format!("line {line}: {}", e.detail().unwrap_or(&e.to_string())),
@@ -170,7 +176,10 @@ mod tests {
                 context! { language_name => "English", short => true, exchanges => Vec::<Value>::new() },
             )
             .unwrap();
-        assert!(text.contains("in English") && text.contains("one or two sentences"), "{text}");
+        assert!(
+            text.contains("in English") && text.contains("one or two sentences"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -187,12 +196,17 @@ mod tests {
         assert_eq!(prompts.warnings().len(), 1);
         let warning = prompts.warnings()[0].to_string();
         assert!(
-            warning.contains("insights.md.jinja") && warning.contains("line 2") && warning.contains("built-in"),
+            warning.contains("insights.md.jinja")
+                && warning.contains("line 2")
+                && warning.contains("built-in"),
             "{warning}"
         );
         // An override that fails at render time gives way to the built-in.
         let history = prompts
-            .render(QUESTION_HISTORY, context! { recent_summaries => Vec::<Value>::new() })
+            .render(
+                QUESTION_HISTORY,
+                context! { recent_summaries => Vec::<Value>::new() },
+            )
             .unwrap();
         assert!(history.contains("first session"), "{history}");
         // The built-in insights template is in use.

@@ -20,7 +20,8 @@ use soundmind_store::{Journal, StoreError, fields};
 
 use crate::prompts::Prompts;
 use crate::questions::{
-    HistoryItem, PromptExchange, QuestionContext, QuestionError, QuestionProgress, QuestionSource, next_question,
+    HistoryItem, PromptExchange, QuestionContext, QuestionError, QuestionProgress, QuestionSource,
+    next_question,
 };
 use crate::summaries::{self, HISTORY_TOKEN_BUDGET};
 
@@ -142,7 +143,9 @@ pub struct ActiveSession {
 
 impl std::fmt::Debug for ActiveSession {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ActiveSession").field("id", &self.id).finish_non_exhaustive()
+        f.debug_struct("ActiveSession")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
     }
 }
 
@@ -257,8 +260,15 @@ impl SessionService {
             })
             .collect();
         let chat = &self.chat;
-        let count = |text: &str| chat.count_tokens(text).unwrap_or_else(|| summaries::estimate_tokens(text));
-        Ok(summaries::recent_history(&newest_first, HISTORY_TOKEN_BUDGET, &count))
+        let count = |text: &str| {
+            chat.count_tokens(text)
+                .unwrap_or_else(|| summaries::estimate_tokens(text))
+        };
+        Ok(summaries::recent_history(
+            &newest_first,
+            HISTORY_TOKEN_BUDGET,
+            &count,
+        ))
     }
 
     fn log(&self, event: &str, id: &SessionId, mut fields: serde_json::Map<String, serde_json::Value>) {
@@ -291,7 +301,11 @@ impl ActiveSession {
 
     /// Saves `answer` under the current question, then finds the next question (announced as events and
     /// returned). Returns `Ok(None)` when crisis language stopped the dialogue.
-    pub fn submit_answer(&mut self, answer: &str, cancel: &CancelToken) -> Result<Option<String>, SessionError> {
+    pub fn submit_answer(
+        &mut self,
+        answer: &str,
+        cancel: &CancelToken,
+    ) -> Result<Option<String>, SessionError> {
         if self.paused_by_crisis {
             return Err(SessionError::Paused);
         }
@@ -300,7 +314,11 @@ impl ActiveSession {
         self.service
             .journal
             .update(&self.id, |doc| doc.append_exchange(&question, &text))?;
-        self.service.log("session.exchange.recorded", &self.id, fields! {"chars" => text.chars().count()});
+        self.service.log(
+            "session.exchange.recorded",
+            &self.id,
+            fields! {"chars" => text.chars().count()},
+        );
         (self.events)(SessionEvent::TranscriptReady { text: text.clone() });
         self.exchanges.push(PromptExchange {
             question,
@@ -310,7 +328,8 @@ impl ActiveSession {
         match screen(&text) {
             Screening::Crisis(kind) => {
                 self.paused_by_crisis = true;
-                self.service.log("crisis_flagged", &self.id, fields! {"kind" => kind.as_str()});
+                self.service
+                    .log("crisis_flagged", &self.id, fields! {"kind" => kind.as_str()});
                 (self.events)(SessionEvent::Crisis {
                     kind,
                     message: CRISIS_MESSAGE.to_string(),
@@ -370,7 +389,11 @@ impl ActiveSession {
     /// Ends the session: the summary is written now (waiting for a pending background one), then the footer.
     pub fn end(self, cancel: &CancelToken) -> Result<(), SessionError> {
         self.summaries.finish(self.exchanges.clone(), cancel);
-        self.service.log("session.ended", &self.id, fields! {"exchanges" => self.exchanges.len()});
+        self.service.log(
+            "session.ended",
+            &self.id,
+            fields! {"exchanges" => self.exchanges.len()},
+        );
         (self.events)(SessionEvent::Ended {
             footer: format!("{FOOTER}\n{}", self.service.resources()),
         });
@@ -397,8 +420,7 @@ const CRISIS_MESSAGE: &str = "It sounds like things are really hard right now. S
      below are free and confidential, and if you are in immediate danger, call your local emergency number. It can \
      also help to reach out to someone you trust. You can end this session whenever you like; what you said is \
      saved.";
-const MENTION_NOTE: &str =
-    "If any of this touches something difficult for you, help is there: run `soundmind crisis` or see the help lines.";
+const MENTION_NOTE: &str = "If any of this touches something difficult for you, help is there: run `soundmind crisis` or see the help lines.";
 const NUDGE: &str = "You have been reflecting for about 20 minutes. This might be a good moment for a break, or to \
      close with what you want to take with you.";
 const FOOTER: &str = "Thank you for taking this time. If you need someone to talk to:";
@@ -468,7 +490,9 @@ impl Summariser {
         let _guard = self.idle.lock();
         let (done, wait) = mpsc::channel();
         if let Some(tx) = self.tx.take()
-            && tx.send(SummaryJob::Finish(exchanges, cancel.clone(), done)).is_ok()
+            && tx
+                .send(SummaryJob::Finish(exchanges, cancel.clone(), done))
+                .is_ok()
         {
             let _ = wait.recv();
         }
@@ -493,14 +517,24 @@ fn write_summary(
     events: &EventSink,
     cancel: &CancelToken,
 ) {
-    match summaries::summarise(service.chat.as_ref(), &service.prompts, exchanges, &service.language, cancel) {
+    match summaries::summarise(
+        service.chat.as_ref(),
+        &service.prompts,
+        exchanges,
+        &service.language,
+        cancel,
+    ) {
         Ok(summary) => {
             let written = service
                 .journal
                 .update(id, |doc| doc.frontmatter.set_summary(&summary));
             match written {
                 Ok(()) => {
-                    service.log("summary.updated", id, fields! {"chars" => summary.chars().count()});
+                    service.log(
+                        "summary.updated",
+                        id,
+                        fields! {"chars" => summary.chars().count()},
+                    );
                     events(SessionEvent::SummaryUpdated(summary));
                 }
                 Err(e) => service.log("summary.failed", id, fields! {"error" => e.to_string()}),

@@ -6,7 +6,11 @@ use soundmind_core::{SessionDoc, SessionId};
 use soundmind_store::search::SearchHit;
 use soundmind_store::{Journal, SessionEntry, StoreError, fields};
 
+use soundmind_engine::{CancelToken, ChatModel};
+
 use crate::config::Config;
+use crate::prompts::Prompts;
+use crate::summaries::{RewriteError, rewrite_summary};
 
 /// The user's journal as the front ends see it.
 #[derive(Debug, Clone)]
@@ -86,6 +90,48 @@ impl Sessions {
             .collect();
         rows.reverse();
         Ok(rows)
+    }
+
+    /// Writes fresh summaries with `chat` (`fix summaries backfill`): every session, or only those without one.
+    /// Sessions are done oldest first; `on_session` hears each outcome, and a failure does not stop the rest.
+    pub fn backfill_summaries(
+        &self,
+        missing_only: bool,
+        chat: &dyn ChatModel,
+        prompts: &Prompts,
+        language: &str,
+        cancel: &CancelToken,
+        on_session: &mut dyn FnMut(&SessionId, &Result<String, RewriteError>),
+    ) -> Result<(), StoreError> {
+        for row in self.summaries()? {
+            if cancel.is_cancelled() {
+                break;
+            }
+            let skip = match &row.state {
+                Ok(SummaryState::Present(_)) => missing_only,
+                Ok(SummaryState::Missing) => false,
+                Err(_) => true,
+            };
+            if skip {
+                continue;
+            }
+            let outcome = rewrite_summary(&self.journal, &row.id, chat, prompts, language, cancel);
+            on_session(&row.id, &outcome);
+        }
+        Ok(())
+    }
+
+    /// Writes a fresh summary of one session (`fix summaries regenerate ID`).
+    pub fn regenerate_summary(
+        &self,
+        id: &str,
+        chat: &dyn ChatModel,
+        prompts: &Prompts,
+        language: &str,
+        cancel: &CancelToken,
+    ) -> Result<String, RewriteError> {
+        let id = SessionId::parse(id).map_err(StoreError::from)?;
+        rewrite_summary(&self.journal, &id, chat, prompts, language, cancel)
     }
 
     /// Full-text search over transcripts and summaries, best match first.

@@ -2,7 +2,9 @@
 //! of recent summaries that question prompts carry for continuity.
 
 use minijinja::context;
+use soundmind_core::{Answer, SessionDoc, SessionId};
 use soundmind_engine::{CancelToken, ChatMessage, ChatModel, ChatRequest, EngineError, Role, Sampling};
+use soundmind_store::{Journal, StoreError};
 
 use crate::prompts::{self, Prompts, RenderError};
 use crate::questions::{HistoryItem, PromptExchange, language_name};
@@ -41,7 +43,10 @@ pub fn summarise(
     language: &str,
     cancel: &CancelToken,
 ) -> Result<String, SummaryError> {
-    let words: usize = exchanges.iter().map(|e| e.answer.split_whitespace().count()).sum();
+    let words: usize = exchanges
+        .iter()
+        .map(|e| e.answer.split_whitespace().count())
+        .sum();
     if words == 0 {
         return Err(SummaryError::NothingToSummarise);
     }
@@ -67,6 +72,47 @@ pub fn summarise(
     if summary.is_empty() {
         return Err(SummaryError::Empty);
     }
+    Ok(summary)
+}
+
+/// The answered exchanges of a session, as prompts show them (audio still waiting for transcription is left out).
+pub fn answered_exchanges(doc: &SessionDoc) -> Vec<PromptExchange> {
+    doc.exchanges()
+        .into_iter()
+        .filter_map(|e| match e.answer {
+            Answer::Text(answer) => Some(PromptExchange {
+                question: e.question,
+                answer,
+            }),
+            Answer::Pending { .. } => None,
+        })
+        .collect()
+}
+
+/// Why a stored summary could not be rewritten.
+#[derive(Debug, thiserror::Error)]
+pub enum RewriteError {
+    /// The session could not be read or written.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// No summary came back.
+    #[error(transparent)]
+    Summary(#[from] SummaryError),
+}
+
+/// Writes a fresh summary of session `id` into its frontmatter (`fix summaries regenerate`), and returns it. The
+/// file is changed only if a summary came back.
+pub fn rewrite_summary(
+    journal: &Journal,
+    id: &SessionId,
+    chat: &dyn ChatModel,
+    prompts: &Prompts,
+    language: &str,
+    cancel: &CancelToken,
+) -> Result<String, RewriteError> {
+    let doc = journal.load(id)?;
+    let summary = summarise(chat, prompts, &answered_exchanges(&doc), language, cancel)?;
+    journal.update(id, |doc| doc.frontmatter.set_summary(&summary))?;
     Ok(summary)
 }
 
@@ -129,7 +175,10 @@ mod tests {
 
     #[test]
     fn summaries_are_one_line_without_labels() {
-        assert_eq!(one_line("Summary:  They walked.\n\nThey slept."), "They walked. They slept.");
+        assert_eq!(
+            one_line("Summary:  They walked.\n\nThey slept."),
+            "They walked. They slept."
+        );
         assert_eq!(one_line(&"w ".repeat(300)).split(' ').count(), 200);
     }
 }

@@ -76,7 +76,9 @@ fn streams_real_tokens_in_process() {
     assert!(result.time_to_first_token.is_some());
     assert!(matches!(result.finish_reason.as_deref(), Some("stop" | "length")));
     assert_eq!(engine.model(), "local:SmolLM2-135M-Instruct.Q4_1");
-    let words = engine.count_tokens("journaling helps me think").expect("local engines count");
+    let words = engine
+        .count_tokens("journaling helps me think")
+        .expect("local engines count");
     assert!((3..=8).contains(&words), "{words}");
 }
 

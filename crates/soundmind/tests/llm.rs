@@ -312,3 +312,79 @@ fn diagnose_compare_scores_two_models_on_the_same_prompt() {
     assert_eq!(run.stdout.matches("score:").count(), 2, "{}", run.stdout);
     assert!(run.stdout.contains("recommended: "), "{}", run.stdout);
 }
+
+#[test]
+fn fix_summaries_fills_the_missing_ones_and_regenerates_one_on_the_hsj_journal() {
+    use soundmind_core::SessionDoc;
+
+    let home = tempfile::tempdir().unwrap();
+    let journal = soundmind_testkit::hsj_journal_copy();
+    let summary_of = |id: &str| {
+        let text = std::fs::read_to_string(journal.path().join(format!("{id}.md"))).unwrap();
+        SessionDoc::parse(text.as_bytes())
+            .unwrap()
+            .frontmatter
+            .summary()
+            .to_string()
+    };
+    let missing: Vec<String> = std::fs::read_dir(journal.path())
+        .unwrap()
+        .filter_map(|e| {
+            let name = e.ok()?.file_name().into_string().ok()?;
+            let id = name.strip_suffix(".md")?.to_string();
+            let text = std::fs::read_to_string(journal.path().join(&name)).ok()?;
+            let doc = SessionDoc::parse(text.as_bytes()).ok()?;
+            let answered = doc
+                .exchanges()
+                .iter()
+                .any(|x| matches!(x.answer, soundmind_core::Answer::Text(_)));
+            (doc.frontmatter.summary().is_empty() && answered).then_some(id)
+        })
+        .collect();
+    assert!(
+        !missing.is_empty(),
+        "the fixtures include sessions without a summary"
+    );
+
+    let server = FakeChat::start();
+    for _ in &missing {
+        server.push(ChatReply::stream(&["They reflected on ", "their week."]));
+    }
+    let base = server.origin();
+    let dir = journal.path().to_str().unwrap().to_string();
+    let env = [
+        ("OLLAMA_BASE_URL", base.as_str()),
+        ("LLM_MODEL", "ollama:qwen2.5:7b-instruct"),
+        ("SESSIONS_DIR", dir.as_str()),
+    ];
+    let run = soundmind(
+        &["fix", "summaries", "backfill", "--missing-only"],
+        home.path(),
+        &env,
+    );
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    for id in &missing {
+        assert_eq!(summary_of(id), "They reflected on their week.", "{id}");
+    }
+    let chats = server
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/api/chat")
+        .count();
+    assert_eq!(chats, missing.len(), "sessions with a summary were left alone");
+
+    let kept = "251108_1036";
+    let before = summary_of(kept);
+    server.push(ChatReply::stream(&["A rewritten summary."]));
+    let run = soundmind(&["fix", "summaries", "regenerate", kept], home.path(), &env);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(summary_of(kept), "A rewritten summary.");
+    assert_ne!(before, "A rewritten summary.");
+
+    let run = soundmind(
+        &["fix", "summaries", "regenerate", "../etc/passwd"],
+        home.path(),
+        &env,
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+}

@@ -251,7 +251,9 @@ impl ChatModel for LlamaChat {
 
     fn count_tokens(&self, text: &str) -> Option<usize> {
         let (tx, rx) = mpsc::channel();
-        self.worker.send(Request::CountTokens(text.to_string(), tx)).ok()?;
+        self.worker
+            .send(Request::CountTokens(text.to_string(), tx))
+            .ok()?;
         rx.recv().ok().flatten()
     }
 
@@ -317,7 +319,10 @@ fn engine_loop(config: &LlamaConfig, status: &Status, rx: &Receiver<Request>) {
                 if model.is_none() {
                     model = load_guarded(config, status).ok();
                 }
-                let count = model.as_ref().and_then(|m| m.tokenize(&text).ok()).map(|t| t.len());
+                let count = model
+                    .as_ref()
+                    .and_then(|m| m.tokenize(&text).ok())
+                    .map(|t| t.len());
                 let _ = reply.send(count);
             }
             Request::ClearCache => {

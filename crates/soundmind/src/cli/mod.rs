@@ -12,6 +12,7 @@ mod config_cmd;
 mod crisis;
 mod diagnose;
 mod diagnose_llm;
+mod fix;
 mod models;
 mod sessions;
 mod transcribe;
@@ -62,6 +63,9 @@ enum Command {
     /// Check engines and models on this machine
     #[command(subcommand)]
     Diagnose(diagnose::DiagnoseCommand),
+    /// Repair the journal: write missing summaries, or rewrite them
+    #[command(subcommand)]
+    Fix(fix::FixCommand),
     /// Show crisis help lines for your country (works offline)
     Crisis(crisis::CrisisArgs),
     /// Print a shell completion script
@@ -81,6 +85,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Transcribe(args)) => transcribe::run(args, &resolve(flags)?),
         Some(Command::Models(cmd)) => models::run(cmd, &resolve(flags)?),
         Some(Command::Diagnose(cmd)) => diagnose::run(cmd, &resolve(flags)?),
+        Some(Command::Fix(cmd)) => fix::run(cmd, &resolve(flags)?),
         Some(Command::Crisis(args)) => crisis::run(args, flags),
         Some(Command::Completions(args)) => completions::run(args),
     }
