@@ -6,8 +6,8 @@
 //! then the next question is generated, streamed, guarded and announced. Summaries are regenerated in the
 //! background after a pause, and once more at the end.
 
+use std::sync::Arc;
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
-use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -20,8 +20,7 @@ use soundmind_store::{Journal, StoreError, fields};
 
 use crate::prompts::Prompts;
 use crate::questions::{
-    HistoryItem, PromptExchange, QuestionContext, QuestionError, QuestionProgress, QuestionSource,
-    next_question,
+    HistoryItem, PromptExchange, QuestionContext, QuestionError, QuestionProgress, next_question,
 };
 use crate::summaries::{self, HISTORY_TOKEN_BUDGET};
 
@@ -382,7 +381,6 @@ impl ActiveSession {
             text: question.text.clone(),
             source: question.source.as_str(),
         });
-        debug_assert!(question.source != QuestionSource::Model || !question.text.is_empty());
         Ok(question.text)
     }
 
@@ -429,7 +427,6 @@ const FOOTER: &str = "Thank you for taking this time. If you need someone to tal
 struct Summariser {
     tx: Option<Sender<SummaryJob>>,
     thread: Option<JoinHandle<()>>,
-    idle: Arc<Mutex<()>>,
 }
 
 enum SummaryJob {
@@ -440,7 +437,6 @@ enum SummaryJob {
 impl Summariser {
     fn start(service: Arc<SessionService>, id: SessionId, events: EventSink) -> Self {
         let (tx, rx) = mpsc::channel::<SummaryJob>();
-        let idle = Arc::new(Mutex::new(()));
         let thread = std::thread::Builder::new()
             .name("summary".into())
             .spawn(move || {
@@ -476,7 +472,6 @@ impl Summariser {
         Self {
             tx: thread.as_ref().map(|_| tx),
             thread,
-            idle,
         }
     }
 
@@ -487,7 +482,6 @@ impl Summariser {
     }
 
     fn finish(mut self, exchanges: Vec<PromptExchange>, cancel: &CancelToken) {
-        let _guard = self.idle.lock();
         let (done, wait) = mpsc::channel();
         if let Some(tx) = self.tx.take()
             && tx
