@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::ptr::NonNull;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::{self, Receiver, Sender};
 use std::time::Duration;
 
 use serde_json::json;
@@ -21,7 +21,7 @@ use soundmind_engine::{
 
 use crate::model_file;
 use crate::sys::whisper as ffi;
-use crate::worker::{Worker, panic_message};
+use crate::worker::{Next, Worker, next_request, panic_message};
 
 /// The engine name reported by [`Transcriber::name`] and in `raw.engine`.
 pub const ENGINE_NAME: &str = "whisper.cpp";
@@ -232,20 +232,14 @@ impl Transcriber for WhisperTranscriber {
 fn engine_loop(config: &WhisperConfig, status: &Status, rx: &Receiver<Request>) {
     let mut model: Option<WhisperModel> = None;
     loop {
-        let request = match (&model, config.idle_timeout) {
-            (Some(_), Some(timeout)) => match rx.recv_timeout(timeout) {
-                Ok(request) => request,
-                Err(RecvTimeoutError::Timeout) => {
-                    model = None;
-                    status.loaded.store(false, Ordering::Release);
-                    continue;
-                }
-                Err(RecvTimeoutError::Disconnected) => break,
-            },
-            _ => match rx.recv() {
-                Ok(request) => request,
-                Err(_) => break,
-            },
+        let request = match next_request(rx, model.is_some(), config.idle_timeout) {
+            Next::Serve(request) => request,
+            Next::Unload => {
+                model = None;
+                status.loaded.store(false, Ordering::Release);
+                continue;
+            }
+            Next::Stop => break,
         };
         match request {
             Request::Preload => {

@@ -1,9 +1,10 @@
 //! The dedicated thread each model lives on: requests go in over a channel, one at a time. If the thread dies (a
 //! panic outside the guarded call), the next request starts a fresh one.
 
-use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use soundmind_engine::EngineError;
 
@@ -99,6 +100,28 @@ fn spawn<R: Send + 'static>(name: &'static str, stack_size: usize, start: &Start
             tx: None,
             thread: None,
         },
+    }
+}
+
+/// What an engine thread does next.
+pub(crate) enum Next<R> {
+    /// Serve this request.
+    Serve(R),
+    /// Nothing came for the idle timeout: free the model.
+    Unload,
+    /// The owner is gone: end the thread.
+    Stop,
+}
+
+/// Waits for the next request. With a model `loaded` and an `idle` timeout, waits at most that long.
+pub(crate) fn next_request<R>(rx: &Receiver<R>, loaded: bool, idle: Option<Duration>) -> Next<R> {
+    match idle.filter(|_| loaded) {
+        Some(timeout) => match rx.recv_timeout(timeout) {
+            Ok(request) => Next::Serve(request),
+            Err(RecvTimeoutError::Timeout) => Next::Unload,
+            Err(RecvTimeoutError::Disconnected) => Next::Stop,
+        },
+        None => rx.recv().map_or(Next::Stop, Next::Serve),
     }
 }
 

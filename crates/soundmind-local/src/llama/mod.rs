@@ -16,13 +16,13 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::Once;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::{self, Receiver, Sender};
 use std::time::Duration;
 
 use soundmind_engine::{CancelToken, ChatModel, ChatRequest, ChatResult, EngineError};
 
 use crate::sys::llama as ffi;
-use crate::worker::{Worker, panic_message};
+use crate::worker::{Next, Worker, next_request, panic_message};
 use model::LoadedModel;
 
 /// The engine name reported by [`ChatModel::name`].
@@ -284,20 +284,14 @@ fn backend_init() {
 fn engine_loop(config: &LlamaConfig, status: &Status, rx: &Receiver<Request>) {
     let mut model: Option<LoadedModel> = None;
     loop {
-        let request = match (&model, config.idle_timeout) {
-            (Some(_), Some(timeout)) => match rx.recv_timeout(timeout) {
-                Ok(request) => request,
-                Err(RecvTimeoutError::Timeout) => {
-                    model = None;
-                    status.loaded.store(false, Ordering::Release);
-                    continue;
-                }
-                Err(RecvTimeoutError::Disconnected) => break,
-            },
-            _ => match rx.recv() {
-                Ok(request) => request,
-                Err(_) => break,
-            },
+        let request = match next_request(rx, model.is_some(), config.idle_timeout) {
+            Next::Serve(request) => request,
+            Next::Unload => {
+                model = None;
+                status.loaded.store(false, Ordering::Release);
+                continue;
+            }
+            Next::Stop => break,
         };
         match request {
             Request::Load(reply) => {
