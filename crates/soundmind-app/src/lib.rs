@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 pub mod config;
+pub mod insights;
 pub mod prompts;
 pub mod questions;
 pub mod session;
@@ -16,4 +17,4 @@ pub mod summaries;
 
 pub use sessions::{Sessions, SummaryRow, SummaryState};
 pub use soundmind_store::search::SearchHit;
-pub use soundmind_store::{SessionEntry, StoreError};
+pub use soundmind_store::{InsightsEntry, SessionEntry, StoreError};

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use minijinja::{Environment, UndefinedBehavior, Value};
 
 /// The templates, by file name.
-const BUILTIN: [(&str, &str); 5] = [
+const BUILTIN: [(&str, &str); 6] = [
     (
         QUESTION_SYSTEM,
         include_str!("../../../prompts/question.system.md.jinja"),
@@ -24,7 +24,14 @@ const BUILTIN: [(&str, &str); 5] = [
         include_str!("../../../prompts/question.turn.md.jinja"),
     ),
     (SUMMARY, include_str!("../../../prompts/summary.md.jinja")),
-    (INSIGHTS, include_str!("../../../prompts/insights.md.jinja")),
+    (
+        INSIGHTS_SYSTEM,
+        include_str!("../../../prompts/insights.system.md.jinja"),
+    ),
+    (
+        INSIGHTS_SOURCES,
+        include_str!("../../../prompts/insights.sources.md.jinja"),
+    ),
 ];
 
 /// The question instructions (the stable start of every question prompt).
@@ -35,8 +42,10 @@ pub const QUESTION_HISTORY: &str = "question.history.md.jinja";
 pub const QUESTION_TURN: &str = "question.turn.md.jinja";
 /// A session's summary.
 pub const SUMMARY: &str = "summary.md.jinja";
-/// Insights across sessions.
-pub const INSIGHTS: &str = "insights.md.jinja";
+/// The insights instructions (stable, so a prompt cache can keep them).
+pub const INSIGHTS_SYSTEM: &str = "insights.system.md.jinja";
+/// The material for insights: earlier insights, summaries and transcripts.
+pub const INSIGHTS_SOURCES: &str = "insights.sources.md.jinja";
 
 /// An override that could not be used.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -186,7 +195,7 @@ mod tests {
     fn overrides_replace_builtins_and_broken_ones_are_reported_with_their_line() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(SUMMARY), "Custom summary in {{ language_name }}.").unwrap();
-        std::fs::write(dir.path().join(INSIGHTS), "line one\n{% for x in %}\n").unwrap();
+        std::fs::write(dir.path().join(INSIGHTS_SOURCES), "line one\n{% for x in %}\n").unwrap();
         std::fs::write(dir.path().join(QUESTION_HISTORY), "{{ no_such_variable }}").unwrap();
         let prompts = Prompts::load(Some(dir.path()));
         let summary = prompts
@@ -196,7 +205,7 @@ mod tests {
         assert_eq!(prompts.warnings().len(), 1);
         let warning = prompts.warnings()[0].to_string();
         assert!(
-            warning.contains("insights.md.jinja")
+            warning.contains("insights.sources.md.jinja")
                 && warning.contains("line 2")
                 && warning.contains("built-in"),
             "{warning}"
@@ -210,7 +219,7 @@ mod tests {
             .unwrap();
         assert!(history.contains("first session"), "{history}");
         // The built-in insights template is in use.
-        let err = prompts.render(INSIGHTS, context! {}).unwrap_err();
-        assert!(err.to_string().contains("insights.md.jinja"), "{err}");
+        let err = prompts.render(INSIGHTS_SOURCES, context! {}).unwrap_err();
+        assert!(err.to_string().contains("insights.sources.md.jinja"), "{err}");
     }
 }

@@ -53,6 +53,12 @@ impl SessionId {
         [minute, second].into_iter().chain(numbered).map(SessionId)
     }
 
+    /// When the session started (local time, to the minute or second), read from the id's `yyMMdd_HHmm[ss]`
+    /// stamp; `None` for ids that are not stamps.
+    pub fn started_at(&self) -> Option<NaiveDateTime> {
+        stamp_time(&self.0)
+    }
+
     /// The id as text.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -67,6 +73,18 @@ impl SessionId {
     pub fn segment_name(&self, index: u32, extension: &str) -> String {
         format!("{}_{index:02}.{extension}", self.0)
     }
+}
+
+/// The local time at the start of a `yyMMdd_HHmm[ss]…` name (session ids, insight file names), if it has one.
+pub fn stamp_time(name: &str) -> Option<NaiveDateTime> {
+    let digits =
+        |range: std::ops::Range<usize>| name.get(range).filter(|s| s.bytes().all(|b| b.is_ascii_digit()));
+    let minute = format!("{}{}", digits(0..6)?, digits(7..11)?);
+    if name.as_bytes().get(6) != Some(&b'_') {
+        return None;
+    }
+    let seconds = digits(11..13).unwrap_or("00");
+    NaiveDateTime::parse_from_str(&format!("{minute}{seconds}"), "%y%m%d%H%M%S").ok()
 }
 
 impl fmt::Display for SessionId {
@@ -91,6 +109,16 @@ mod tests {
             .unwrap()
             .and_hms_opt(h, m, s)
             .unwrap()
+    }
+
+    #[test]
+    fn stamps_give_the_local_start_time() {
+        let id = |s: &str| SessionId::parse(s).unwrap().started_at();
+        assert_eq!(id("251103_0714"), Some(at(7, 14, 0)));
+        assert_eq!(id("251103_071409_2"), Some(at(7, 14, 9)));
+        assert_eq!(stamp_time("251103_0714_insights.md"), Some(at(7, 14, 0)));
+        assert_eq!(id("morning-pages"), None);
+        assert_eq!(id("251399_0714"), None, "month 13");
     }
 
     #[test]

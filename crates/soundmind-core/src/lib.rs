@@ -13,6 +13,7 @@
 pub mod dialogue;
 pub mod frontmatter;
 pub mod ids;
+pub mod insights;
 pub mod safeguarding;
 pub mod session;
 pub mod transcript;

@@ -5,7 +5,7 @@
 //! line). Exchanges are separated by two blank lines.
 
 use crate::frontmatter::{FieldError, Frontmatter, NewSession};
-use crate::yaml::{YamlError, emit_map, parse_map};
+use crate::yaml::{YamlError, YamlMap, emit_map, parse_map};
 
 /// The heading that opens every exchange.
 pub const QUESTION_HEADING: &str = "## AI Q";
@@ -76,33 +76,12 @@ pub enum Answer {
 impl SessionDoc {
     /// Parses file bytes. Accepts HSJ's escaped YAML and Soundmind's UTF-8 YAML.
     pub fn parse(bytes: &[u8]) -> Result<Self, ParseError> {
-        let text = std::str::from_utf8(bytes).map_err(|e| ParseError::Binary {
-            offset: e.valid_up_to(),
-        })?;
-        if let Some(offset) = text.find('\0') {
-            return Err(ParseError::Binary { offset });
-        }
-        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let rest = text
-            .strip_prefix("---\n")
-            .or_else(|| text.strip_prefix("---\r\n"))
-            .ok_or(ParseError::MissingFrontmatter)?;
-        let (yaml, after) = split_closing_marker(rest).ok_or(ParseError::UnclosedFrontmatter)?;
-        let map = parse_map(yaml).map_err(
-            |YamlError {
-                 line,
-                 column,
-                 message,
-             }| ParseError::Yaml {
-                line: line + 1, // the opening marker is line 1
-                column,
-                message,
-            },
-        )?;
+        let (map, body) = parse_document(bytes)?;
         let frontmatter = Frontmatter::from_map(map)?;
-        let body = after.strip_prefix('\n').unwrap_or(after);
-        let body = body.strip_suffix('\n').unwrap_or(body).to_string();
-        Ok(Self { frontmatter, body })
+        Ok(Self {
+            frontmatter,
+            body: body.to_string(),
+        })
     }
 
     /// A new, empty session.
@@ -216,6 +195,37 @@ pub fn pending_placeholder(segment: &str) -> String {
 
 fn pending_marker(segment: &str) -> String {
     format!("{PENDING_MARKER_PREFIX}{segment}\" -->")
+}
+
+/// Splits a Markdown file with YAML frontmatter (sessions, insights) into the parsed frontmatter and the body,
+/// without the blank line after the closing marker or the final newline.
+pub(crate) fn parse_document(bytes: &[u8]) -> Result<(YamlMap, &str), ParseError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| ParseError::Binary {
+        offset: e.valid_up_to(),
+    })?;
+    if let Some(offset) = text.find('\0') {
+        return Err(ParseError::Binary { offset });
+    }
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let rest = text
+        .strip_prefix("---\n")
+        .or_else(|| text.strip_prefix("---\r\n"))
+        .ok_or(ParseError::MissingFrontmatter)?;
+    let (yaml, after) = split_closing_marker(rest).ok_or(ParseError::UnclosedFrontmatter)?;
+    let map = parse_map(yaml).map_err(
+        |YamlError {
+             line,
+             column,
+             message,
+         }| ParseError::Yaml {
+            line: line + 1, // the opening marker is line 1
+            column,
+            message,
+        },
+    )?;
+    let body = after.strip_prefix('\n').unwrap_or(after);
+    let body = body.strip_suffix('\n').unwrap_or(body);
+    Ok((map, body))
 }
 
 /// Splits `rest` (the text after the opening marker) at the closing `---` line.

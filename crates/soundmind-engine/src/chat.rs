@@ -137,6 +137,12 @@ pub trait ChatModel: Send + Sync {
         let _ = text;
         None
     }
+
+    /// The context window in tokens, when this engine sets it (local models, Ollama's `num_ctx`); `None` when
+    /// the server decides. Callers size long inputs (insights) to it.
+    fn context_window(&self) -> Option<usize> {
+        None
+    }
 }
 
 /// Makes a conversation fit a context window without ever cutting instructions or summaries mid-way.

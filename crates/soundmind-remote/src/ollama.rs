@@ -225,6 +225,10 @@ impl ChatModel for OllamaChat {
         "ollama"
     }
 
+    fn context_window(&self) -> Option<usize> {
+        Some(self.config.num_ctx as usize)
+    }
+
     fn model(&self) -> String {
         ModelSpec {
             provider: Provider::Ollama,

@@ -13,6 +13,7 @@
 pub mod atomic;
 pub mod error;
 pub mod events;
+pub mod insights;
 pub mod journal;
 pub mod lock;
 pub mod search;
@@ -20,6 +21,7 @@ pub mod segment;
 
 pub use error::StoreError;
 pub use events::EventLog;
+pub use insights::InsightsEntry;
 pub use journal::{Journal, SessionEntry};
 
 #[doc(hidden)]

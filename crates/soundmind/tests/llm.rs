@@ -388,3 +388,166 @@ fn fix_summaries_fills_the_missing_ones_and_regenerates_one_on_the_hsj_journal()
     );
     assert_eq!(run.code, 2, "{}", run.stderr);
 }
+
+/// Adds a session after the fixture's insights file (251111_2040), as a copy of an HSJ session with a new answer.
+fn add_session_after_the_last_insights(journal: &Path, id: &str, answer: &str) {
+    let template = std::fs::read_to_string(journal.join("251111_0648.md")).unwrap();
+    let (frontmatter, _) = template.split_once("\n---\n").unwrap();
+    let frontmatter = frontmatter.replace("251111_0648.md", &format!("{id}.md"));
+    let text =
+        format!("{frontmatter}\n---\n\n## AI Q\n\n```llm-question\nWhat is on your mind?\n```\n\n{answer}\n");
+    std::fs::write(journal.join(format!("{id}.md")), text).unwrap();
+}
+
+#[test]
+fn insights_read_summaries_before_the_last_insights_and_new_sessions_in_full_on_the_hsj_journal() {
+    let home = tempfile::tempdir().unwrap();
+    let journal = soundmind_testkit::hsj_journal_copy();
+    add_session_after_the_last_insights(
+        journal.path(),
+        "251120_0800",
+        "I kept the coffee rule and the garden felt quieter this week.",
+    );
+
+    let server = FakeChat::start();
+    server.push(ChatReply::stream(&[
+        "**Quieter mornings**\n\nYou said the garden \"felt quieter\". ",
+        "What else changed that week?\n\n---\n\n**Rules you keep**\n\nThe coffee rule held. ",
+        "What makes a rule easy to keep?\n\n---\n\n**A third one**\n\nCut by --count?",
+    ]));
+    let base = server.origin();
+    let dir = journal.path().to_str().unwrap().to_string();
+    let env = [
+        ("OLLAMA_BASE_URL", base.as_str()),
+        ("LLM_MODEL", "ollama:qwen2.5:7b-instruct"),
+        ("SESSIONS_DIR", dir.as_str()),
+        ("TZ", "UTC"),
+    ];
+    let run = soundmind(&["insight", "generate", "--count", "2"], home.path(), &env);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("Rules you keep") && !run.stdout.contains("A third one"),
+        "{}",
+        run.stdout
+    );
+
+    // What the model saw: the newest insights as the prior excerpt, older sessions as summaries only, the new
+    // session in full.
+    let requests = server.requests();
+    let chat = requests
+        .iter()
+        .find(|r| r.path == "/api/chat")
+        .expect("a chat call");
+    let messages = chat.body["messages"].as_array().unwrap();
+    let system = messages[0]["content"].as_str().unwrap();
+    let sources = messages[1]["content"].as_str().unwrap();
+    assert!(
+        system.contains("Write 2 insights") && system.contains("251103 → 251120"),
+        "{system}"
+    );
+    assert!(
+        sources.contains("Being asked, being in the loop"),
+        "prior excerpt: {sources}"
+    );
+    assert!(sources.contains("<summary session=\"251103_0714\">"), "{sources}");
+    assert!(
+        !sources.contains("<transcript session=\"251103_0714\">"),
+        "{sources}"
+    );
+    assert!(
+        sources.contains("<transcript session=\"251120_0800\">")
+            && sources.contains("the garden felt quieter this week"),
+        "{sources}"
+    );
+
+    // The file: HSJ's layout next to HSJ's own, listed newest first.
+    let run = soundmind(&["insight", "list"], home.path(), &env);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", run.stdout);
+    assert!(
+        lines[1].starts_with("251111_2040_insights.md  # Insights — 251103 → 251111"),
+        "{}",
+        run.stdout
+    );
+    let name = lines[0].split_whitespace().next().unwrap();
+    let text = std::fs::read_to_string(journal.path().join("insights").join(name)).unwrap();
+    assert!(
+        text.contains("\n# Insights — 251103 → 251120\n\n**Quieter mornings**"),
+        "{text}"
+    );
+    assert!(text.contains("model_llm: ollama:qwen2.5:7b-instruct\n"), "{text}");
+    assert!(
+        text.contains("- 251120_0800.md\n") && text.contains("- 251111_2040_insights.md\n"),
+        "{text}"
+    );
+    assert!(text.contains("not therapy"), "{text}");
+    let events = std::fs::read_to_string(journal.path().join("events.log")).unwrap();
+    let last = events.lines().last().unwrap();
+    assert!(
+        last.contains("insights.generated") && !last.contains("garden"),
+        "{last}"
+    );
+
+    // Nothing new since: a clear message and no call to the model.
+    let calls = server.request_count();
+    let run = soundmind(&["insight", "generate"], home.path(), &env);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("no new sessions since the last insights"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(server.request_count(), calls);
+}
+
+/// SmolLM2-135M reads the real prompt (sized to its context window) and streams a real answer; it is far too
+/// small to write good insights, so this checks that whatever it writes is checked before anything is saved.
+#[test]
+fn insights_from_the_local_model_are_checked_before_anything_is_written() {
+    use soundmind_core::insights::StoredInsights;
+
+    let home = tempfile::tempdir().unwrap();
+    let journal = soundmind_testkit::hsj_journal_copy();
+    let insights = journal.path().join("insights");
+    std::fs::remove_dir_all(&insights).unwrap();
+    let dir = journal.path().to_str().unwrap().to_string();
+    let spec = smollm_spec();
+    let env = [("SESSIONS_DIR", dir.as_str()), ("LLM_MODEL", spec.as_str())];
+    let run = soundmind(
+        &["insight", "generate", "--count", "1", "--max-words", "400"],
+        home.path(),
+        &env,
+    );
+    let files: Vec<_> = std::fs::read_dir(&insights)
+        .map(|dir| dir.map(|e| e.unwrap().path()).collect())
+        .unwrap_or_default();
+    match run.code {
+        0 => {
+            assert_eq!(files.len(), 1, "{}", run.stderr);
+            let text = std::fs::read_to_string(&files[0]).unwrap();
+            let name = files[0].file_name().unwrap().to_str().unwrap();
+            let stored = StoredInsights::parse(name, text.as_bytes()).unwrap();
+            assert_eq!(stored.items.len(), 1, "{text}");
+            assert!(
+                soundmind_core::dialogue::guard::check_insight(&stored.items[0]).is_ok(),
+                "{text}"
+            );
+            // 400 words keep the two newest sessions in full and the next two as summaries; the oldest is left out.
+            assert!(
+                text.contains("- 251111_0648.md") && !text.contains("- 251103_0714.md"),
+                "{text}"
+            );
+            assert!(run.stderr.contains("no room for 251103_0714"), "{}", run.stderr);
+        }
+        2 => {
+            assert!(
+                run.stderr.contains("no usable insights") && run.stderr.contains("nothing was written"),
+                "{}",
+                run.stderr
+            );
+            assert!(files.is_empty(), "{files:?}");
+        }
+        code => panic!("exit {code}: {}\n{}", run.stdout, run.stderr),
+    }
+}

@@ -151,6 +151,35 @@ pub fn check(question: &str) -> Result<(), GuardFailure> {
 }
 
 /// Where `phrase` (space-separated words) occurs in `toks`, as start indices.
+/// Checks one insight (a bold title, then a few sentences): the same tone rules as a question (no role claims,
+/// praise, exclamation marks or emoji), and it must end with an open question. Markdown is allowed.
+pub fn check_insight(insight: &str) -> Result<(), GuardFailure> {
+    let text = insight.trim();
+    if text.is_empty() {
+        return Err(GuardFailure::Empty);
+    }
+    let toks = tokens(text);
+    if let Some(phrase) = find_role_claim(&toks) {
+        return Err(GuardFailure::RoleClaim { phrase });
+    }
+    if let Some(word) = find_praise(&toks) {
+        return Err(GuardFailure::Praise { word });
+    }
+    if text.contains(['!', '¡', '‼', '⁉']) {
+        return Err(GuardFailure::Exclamation);
+    }
+    if text.chars().any(is_emoji) {
+        return Err(GuardFailure::Emoji);
+    }
+    if !text
+        .trim_end_matches(['*', '_', '"', '\'', '”', '’', ')'])
+        .ends_with('?')
+    {
+        return Err(GuardFailure::NotAQuestion);
+    }
+    Ok(())
+}
+
 /// HSJ's five-point check of a model's question (`diagnose compare`), each point named.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QuestionScore {
@@ -513,6 +542,25 @@ mod tests {
             Err(GuardFailure::Praise {
                 word: "amazing".into()
             })
+        );
+    }
+
+    #[test]
+    fn insights_keep_the_tone_rules_and_end_with_a_question() {
+        let good =
+            "**Mornings**\n\nYou said mornings felt \"tight\". What seems different on the easier ones?";
+        assert_eq!(check_insight(good), Ok(()));
+        assert_eq!(
+            check_insight("**Mornings**\n\nYou're going to make it, I'm sure of it."),
+            Err(GuardFailure::NotAQuestion)
+        );
+        assert!(matches!(
+            check_insight("What a wonderful week you had. What made it so?"),
+            Err(GuardFailure::Praise { .. })
+        ));
+        assert_eq!(
+            check_insight("Keep going! What helps?"),
+            Err(GuardFailure::Exclamation)
         );
     }
 

@@ -216,6 +216,10 @@ impl ChatModel for LlamaChat {
         ENGINE_NAME
     }
 
+    fn context_window(&self) -> Option<usize> {
+        Some(self.config.context_length as usize)
+    }
+
     fn model(&self) -> String {
         format!("local:{}", self.config.display_name())
     }

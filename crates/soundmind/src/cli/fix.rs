@@ -1,15 +1,14 @@
 //! `soundmind fix summaries backfill | regenerate`: write or rewrite session summaries with the configured model.
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Subcommand};
+use clap::Subcommand;
 use soundmind_app::Sessions;
-use soundmind_app::config::{Config, default_config_file};
-use soundmind_app::prompts::Prompts;
+use soundmind_app::config::Config;
 use soundmind_engine::CancelToken;
 
+use crate::cli::{ModelArg, prompts};
 use crate::engines;
 
 #[derive(Debug, Subcommand)]
@@ -36,23 +35,6 @@ pub enum SummariesCommand {
         #[command(flatten)]
         model: ModelArg,
     },
-}
-
-#[derive(Debug, Args)]
-pub struct ModelArg {
-    /// Model spec (default: the configured llm.model)
-    #[arg(long, value_name = "SPEC")]
-    model: Option<String>,
-}
-
-/// The user's prompt overrides live next to the config file, in `prompts/`.
-pub fn prompts() -> Prompts {
-    let dir: Option<PathBuf> = default_config_file().and_then(|f| f.parent().map(|p| p.join("prompts")));
-    let prompts = Prompts::load(dir.as_deref());
-    for warning in prompts.warnings() {
-        eprintln!("soundmind: warning: {warning}");
-    }
-    prompts
 }
 
 pub fn run(cmd: FixCommand, config: &Config) -> anyhow::Result<ExitCode> {

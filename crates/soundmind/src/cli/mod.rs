@@ -5,7 +5,8 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
-use soundmind_app::config::{self, Config, ConfigInputs, FlagOverrides};
+use soundmind_app::config::{self, Config, ConfigInputs, FlagOverrides, default_config_file};
+use soundmind_app::prompts::Prompts;
 
 mod completions;
 mod config_cmd;
@@ -13,6 +14,7 @@ mod crisis;
 mod diagnose;
 mod diagnose_llm;
 mod fix;
+mod insight;
 mod models;
 mod sessions;
 mod transcribe;
@@ -66,6 +68,9 @@ enum Command {
     /// Repair the journal: write missing summaries, or rewrite them
     #[command(subcommand)]
     Fix(fix::FixCommand),
+    /// Observations across your sessions, in your own words
+    #[command(subcommand)]
+    Insight(insight::InsightCommand),
     /// Show crisis help lines for your country (works offline)
     Crisis(crisis::CrisisArgs),
     /// Print a shell completion script
@@ -86,6 +91,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Models(cmd)) => models::run(cmd, &resolve(flags)?),
         Some(Command::Diagnose(cmd)) => diagnose::run(cmd, &resolve(flags)?),
         Some(Command::Fix(cmd)) => fix::run(cmd, &resolve(flags)?),
+        Some(Command::Insight(cmd)) => insight::run(cmd, &resolve(flags)?),
         Some(Command::Crisis(args)) => crisis::run(args, flags),
         Some(Command::Completions(args)) => completions::run(args),
     }
@@ -94,4 +100,21 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 fn resolve(flags: FlagOverrides) -> anyhow::Result<Config> {
     let inputs = ConfigInputs::from_process(flags);
     config::resolve(&inputs).context("could not load the configuration")
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ModelArg {
+    /// Model spec (default: the configured llm.model)
+    #[arg(long, value_name = "SPEC")]
+    pub(crate) model: Option<String>,
+}
+
+/// The user's prompt overrides live next to the config file, in `prompts/`.
+pub(crate) fn prompts() -> Prompts {
+    let dir: Option<PathBuf> = default_config_file().and_then(|f| f.parent().map(|p| p.join("prompts")));
+    let prompts = Prompts::load(dir.as_deref());
+    for warning in prompts.warnings() {
+        eprintln!("soundmind: warning: {warning}");
+    }
+    prompts
 }
