@@ -3,6 +3,7 @@
 //! Every question this returns has passed [`guard::check`]: a generated one after cleaning, or a curated one from
 //! the question bank (which is validated by the same guard when it is parsed).
 
+use std::path::Path;
 use std::time::Duration;
 
 use minijinja::context;
@@ -91,6 +92,32 @@ pub enum QuestionProgress {
     Attempt(u32),
     /// Text as the model writes it (before the guard: show it as provisional).
     Token(String),
+}
+
+/// The file name of a user's own question bank, next to the config file (same format as the built-in
+/// `data/question-bank.toml`).
+pub const BANK_OVERRIDE_FILE: &str = "question-bank.toml";
+
+/// The question bank: the user's file at `path` when it exists and passes every check (each question passes the
+/// guard), else the built-in one. A file that cannot be used is described in the returned warning.
+pub fn load_bank(path: Option<&Path>) -> (QuestionBank, Option<String>) {
+    let builtin = || QuestionBank::builtin().clone();
+    let Some(path) = path.filter(|p| p.exists()) else {
+        return (builtin(), None);
+    };
+    let parsed = std::fs::read_to_string(path)
+        .map_err(|e| e.to_string())
+        .and_then(|text| QuestionBank::parse(&text).map_err(|e| e.to_string()));
+    match parsed {
+        Ok(bank) => (bank, None),
+        Err(reason) => (
+            builtin(),
+            Some(format!(
+                "{}: {reason}; using the built-in question bank instead",
+                path.display()
+            )),
+        ),
+    }
 }
 
 /// The human name of a language code, for "Reply in …".
@@ -225,4 +252,48 @@ pub enum QuestionError {
     /// A prompt template failed to render (an override using an unknown variable).
     #[error(transparent)]
     Template(#[from] RenderError),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BUILTIN: &str = include_str!("../../../data/question-bank.toml");
+
+    #[test]
+    fn a_users_bank_replaces_the_builtin_and_a_broken_one_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(BANK_OVERRIDE_FILE);
+        assert_eq!(
+            load_bank(Some(&path)).1,
+            None,
+            "no file: the built-in bank, silently"
+        );
+
+        let own = BUILTIN.replace(
+            QuestionBank::builtin().opening(),
+            "What would you like to look at more closely today?",
+        );
+        std::fs::write(&path, own).unwrap();
+        let (bank, warning) = load_bank(Some(&path));
+        assert_eq!(warning, None);
+        assert_eq!(
+            bank.opening(),
+            "What would you like to look at more closely today?"
+        );
+
+        // A question that fails the guard makes the whole file unusable, with the reason.
+        let flattering = BUILTIN.replace(
+            QuestionBank::builtin().opening(),
+            "What a great day, what made it so amazing?",
+        );
+        std::fs::write(&path, flattering).unwrap();
+        let (bank, warning) = load_bank(Some(&path));
+        assert_eq!(bank.opening(), QuestionBank::builtin().opening());
+        let warning = warning.expect("a warning");
+        assert!(
+            warning.contains("question-bank.toml") && warning.contains("built-in"),
+            "{warning}"
+        );
+    }
 }

@@ -12,9 +12,12 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use soundmind_core::dialogue::{BREAK_NUDGE_AFTER, QuestionBank};
-use soundmind_core::safeguarding::{CrisisDirectory, CrisisKind, Screening, screen};
+use soundmind_core::safeguarding::care::CHECK_IN_QUESTION;
+use soundmind_core::safeguarding::{
+    CheckIn, CrisisDirectory, CrisisKind, Screening, check_in_due, first_run_note, screen, worse_message,
+};
 use soundmind_core::session::Answer;
-use soundmind_core::{NewSession, SessionId};
+use soundmind_core::{AudioFile, NewSession, SessionId};
 use soundmind_engine::{CancelToken, ChatModel};
 use soundmind_store::{Journal, StoreError, fields};
 
@@ -74,6 +77,11 @@ pub enum SessionEvent {
         /// The resources footer.
         footer: String,
     },
+    /// Shown once per journal, before the first question: what Soundmind is and is not, with the key numbers.
+    FirstRunNote(String),
+    /// After `Ended`, every few sessions: ask this with the [`CheckIn`] answers, then call
+    /// [`SessionService::record_check_in`].
+    CheckInDue(String),
 }
 
 /// Where events go. Called from the caller's thread and from the background summary thread.
@@ -187,6 +195,13 @@ impl SessionService {
         new.created_at = now.format("%Y-%m-%dT%H:%M:%S%.6f").to_string();
         new.recent_summary_refs = history.iter().map(|h| format!("{}.md", h.id)).collect();
         let (id, _) = self.journal.create(now, &new)?;
+        if self.journal.read_state(FIRST_RUN_STATE)?.is_none() {
+            events(SessionEvent::FirstRunNote(first_run_note(
+                self.crisis,
+                self.country(),
+            )));
+            self.journal.write_state(FIRST_RUN_STATE, &new.created_at)?;
+        }
         let question = self.bank.opening().to_string();
         self.log("session.started", &id, fields! {});
         events(SessionEvent::Started {
@@ -276,9 +291,39 @@ impl SessionService {
         let _ = self.journal.events().append(event, fields);
     }
 
+    fn country(&self) -> Option<&soundmind_core::safeguarding::Country> {
+        self.country.as_deref().and_then(|c| self.crisis.lookup(c).ok())
+    }
+
     fn resources(&self) -> String {
-        let country = self.country.as_deref().and_then(|c| self.crisis.lookup(c).ok());
-        self.crisis.render_plain(country)
+        self.crisis.render_plain(self.country())
+    }
+
+    /// Records the answer to "is this helping?" (metadata only) and starts counting sessions afresh. Returns what
+    /// to show for "making things worse": a gentle suggestion and the help lines.
+    pub fn record_check_in(&self, answer: CheckIn) -> Result<Option<String>, SessionError> {
+        let newest = self.journal.list()?.into_iter().map(|e| e.id).max();
+        if let Some(newest) = newest {
+            self.journal.write_state(CHECK_IN_STATE, newest.as_str())?;
+        }
+        let _ = self
+            .journal
+            .events()
+            .append("wellbeing.check_in", fields! {"rating" => answer.as_str()});
+        Ok((answer == CheckIn::Worse).then(|| worse_message(self.crisis, self.country())))
+    }
+
+    /// Whether enough sessions have passed since the last check-in (all sessions count when there was none).
+    fn check_in_is_due(&self) -> Result<bool, SessionError> {
+        let last = self.journal.read_state(CHECK_IN_STATE)?;
+        let last = last.as_deref().map(str::trim);
+        let since = self
+            .journal
+            .list()?
+            .iter()
+            .filter(|e| last.is_none_or(|last| e.id.as_str() > last))
+            .count();
+        Ok(check_in_due(since))
     }
 }
 
@@ -298,11 +343,13 @@ impl ActiveSession {
         self.earlier + self.started.elapsed()
     }
 
-    /// Saves `answer` under the current question, then finds the next question (announced as events and
-    /// returned). Returns `Ok(None)` when crisis language stopped the dialogue.
+    /// Saves `answer` under the current question, with `audio` (the recorded take it was transcribed from, already
+    /// in the session folder) in the frontmatter's `audio_file` list; then finds the next question (announced as
+    /// events and returned). Returns `Ok(None)` when crisis language stopped the dialogue.
     pub fn submit_answer(
         &mut self,
         answer: &str,
+        audio: Option<AudioFile>,
         cancel: &CancelToken,
     ) -> Result<Option<String>, SessionError> {
         if self.paused_by_crisis {
@@ -310,9 +357,12 @@ impl ActiveSession {
         }
         let text = answer.trim().to_string();
         let question = self.question.clone();
-        self.service
-            .journal
-            .update(&self.id, |doc| doc.append_exchange(&question, &text))?;
+        self.service.journal.update(&self.id, |doc| {
+            doc.append_exchange(&question, &text);
+            if let Some(audio) = audio {
+                doc.frontmatter.upsert_audio_file(audio);
+            }
+        })?;
         self.service.log(
             "session.exchange.recorded",
             &self.id,
@@ -395,6 +445,9 @@ impl ActiveSession {
         (self.events)(SessionEvent::Ended {
             footer: format!("{FOOTER}\n{}", self.service.resources()),
         });
+        if !self.exchanges.is_empty() && self.service.check_in_is_due()? {
+            (self.events)(SessionEvent::CheckInDue(CHECK_IN_QUESTION.to_string()));
+        }
         Ok(())
     }
 }
@@ -421,6 +474,9 @@ const CRISIS_MESSAGE: &str = "It sounds like things are really hard right now. S
 const MENTION_NOTE: &str = "If any of this touches something difficult for you, help is there: run `soundmind crisis` or see the help lines.";
 const NUDGE: &str = "You have been reflecting for about 20 minutes. This might be a good moment for a break, or to \
      close with what you want to take with you.";
+/// State files in the journal's `.soundmind/` folder.
+const FIRST_RUN_STATE: &str = "first-run-note-shown";
+const CHECK_IN_STATE: &str = "last-check-in";
 const FOOTER: &str = "Thank you for taking this time. If you need someone to talk to:";
 
 /// Regenerates the summary on its own thread, after a pause in the conversation, and once more at the end.

@@ -206,6 +206,22 @@ impl Frontmatter {
         );
     }
 
+    /// Adds `file` to `audio_file`, replacing an entry for the same audio (same `wav`, or same `mp3` when neither
+    /// has a `wav`), and recomputes the total duration.
+    pub fn upsert_audio_file(&mut self, file: AudioFile) {
+        let mut files = self.audio_files().unwrap_or_default();
+        let same = |f: &AudioFile| match (f.wav(), file.wav()) {
+            (Some(a), Some(b)) => a == b,
+            (None, None) => f.mp3().is_some() && f.mp3() == file.mp3(),
+            _ => false,
+        };
+        match files.iter_mut().find(|f| same(f)) {
+            Some(existing) => *existing = file,
+            None => files.push(file),
+        }
+        self.set_audio_files(&files);
+    }
+
     /// Entries of `audio_file` still marked `pending: true`.
     pub fn pending_audio(&self) -> Vec<AudioFile> {
         self.audio_files()
@@ -333,6 +349,18 @@ fn round2(x: f64) -> f64 {
 mod tests {
     use super::*;
     use crate::yaml::{emit_map, parse_map};
+
+    #[test]
+    fn upserting_audio_replaces_the_same_clip_and_sums_durations() {
+        let mut fm = Frontmatter::new_session(&NewSession::default(), "x.md");
+        fm.upsert_audio_file(AudioFile::pending("x_01.wav", None, 2.0, 1.5, "Timeout", "cli"));
+        fm.upsert_audio_file(AudioFile::recorded("x_02.wav", None, 1.25));
+        fm.upsert_audio_file(AudioFile::recorded("x_01.wav", Some("x_01.mp3"), 2.0));
+        let files = fm.audio_files().unwrap();
+        assert_eq!(files.len(), 2);
+        assert!(!files[0].is_pending() && files[0].mp3() == Some("x_01.mp3"));
+        assert_eq!(fm.duration_seconds(), 3.25);
+    }
 
     #[test]
     fn new_session_matches_hsj_key_order() {

@@ -273,9 +273,27 @@ impl Journal {
         Ok(path)
     }
 
-    /// Soundmind's own bookkeeping folder inside the journal (locks).
+    /// Soundmind's own bookkeeping folder inside the journal (locks, small state files).
     pub fn state_dir(&self) -> PathBuf {
         self.root.join(STATE_DIR)
+    }
+
+    /// A small state file in [`Journal::state_dir`] (e.g. when the last check-in was), if it exists.
+    pub fn read_state(&self, name: &str) -> Result<Option<String>, StoreError> {
+        let path = self.state_dir().join(name);
+        match fs::read_to_string(&path) {
+            Ok(text) => Ok(Some(text)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(StoreError::io("read", path)(e)),
+        }
+    }
+
+    /// Writes a small state file in [`Journal::state_dir`], atomically.
+    pub fn write_state(&self, name: &str, text: &str) -> Result<(), StoreError> {
+        let dir = self.state_dir();
+        fs::create_dir_all(&dir).map_err(StoreError::io("create", &dir))?;
+        let path = dir.join(name);
+        write_atomic(&path, text.as_bytes()).map_err(StoreError::io("write", path))
     }
 }
 

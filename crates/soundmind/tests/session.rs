@@ -7,8 +7,10 @@ use std::time::Duration;
 
 use soundmind_app::questions::{PromptExchange, QuestionContext, QuestionSource, next_question};
 use soundmind_app::session::{SessionEvent, SessionService};
-use soundmind_core::SessionDoc;
+use soundmind_core::dialogue::guard::check;
 use soundmind_core::dialogue::{QuestionBank, guard};
+use soundmind_core::safeguarding::CheckIn;
+use soundmind_core::{AudioFile, SessionDoc};
 use soundmind_engine::{CancelToken, ChatModel};
 use soundmind_local::{LlamaChat, LlamaConfig};
 use soundmind_remote::{AnthropicChat, AnthropicConfig, Http, HttpPolicy};
@@ -58,9 +60,11 @@ fn a_three_exchange_session_runs_end_to_end_on_the_local_model() {
     let mut session = service.start(sink).expect("start");
     let opening = session.question().to_string();
     assert_eq!(opening, QuestionBank::builtin().opening());
-    for answer in ANSWERS {
+    for (i, answer) in ANSWERS.into_iter().enumerate() {
+        // The first answer was spoken: its take is referenced in the frontmatter, as the voice loop does.
+        let audio = (i == 0).then(|| AudioFile::recorded(&format!("{}_01.wav", session.id()), None, 3.5));
         let next = session
-            .submit_answer(answer, &cancel)
+            .submit_answer(answer, audio, &cancel)
             .expect("answer")
             .expect("a question");
         guard::check(&next).unwrap_or_else(|e| panic!("{next:?} reached the user: {e}"));
@@ -75,7 +79,12 @@ fn a_three_exchange_session_runs_end_to_end_on_the_local_model() {
         eprintln!("[{source}] {text}");
         assert!(guard::check(text).is_ok(), "{text}");
     }
-    assert!(matches!(events.first(), Some(SessionEvent::Started { .. })));
+    // A new journal: the first-run note comes before the first question, with the key numbers.
+    let Some(SessionEvent::FirstRunNote(note)) = events.first() else {
+        panic!("first event: {:?}", events.first())
+    };
+    assert!(note.contains("not therapy") && note.contains("999"), "{note}");
+    assert!(matches!(events.get(1), Some(SessionEvent::Started { .. })));
     assert!(
         events.iter().any(|e| matches!(e, SessionEvent::QuestionToken(_))),
         "tokens streamed"
@@ -96,6 +105,10 @@ fn a_three_exchange_session_runs_end_to_end_on_the_local_model() {
     assert_eq!(exchanges[0].question, opening);
     assert_eq!(exchanges[1].question, finals[0].0);
     assert!(text.contains(ANSWERS[2]));
+    let audio = doc.frontmatter.audio_files().unwrap();
+    assert_eq!(audio.len(), 1);
+    assert_eq!(audio[0].wav(), Some(format!("{id}_01.wav").as_str()));
+    assert_eq!(doc.frontmatter.duration_seconds(), 3.5);
     // History came from the HSJ fixtures, and the summary was written at the end.
     assert!(!doc.frontmatter.recent_summary_refs().is_empty(), "{text}");
     let summary = doc.frontmatter.summary();
@@ -163,11 +176,11 @@ fn crisis_language_gets_help_lines_not_a_question() {
     let cancel = CancelToken::new();
     let mut session = service.start(sink).unwrap();
     let next = session
-        .submit_answer("Honestly I don't want to be alive anymore.", &cancel)
+        .submit_answer("Honestly I don't want to be alive anymore.", None, &cancel)
         .unwrap();
     assert_eq!(next, None, "no reflective question after crisis language");
     assert!(
-        session.submit_answer("more", &cancel).is_err(),
+        session.submit_answer("more", None, &cancel).is_err(),
         "the dialogue stays paused"
     );
     let id = session.id().clone();
@@ -200,7 +213,11 @@ fn crisis_language_gets_help_lines_not_a_question() {
     // A negation is not a crisis, but gets a gentle resources line and the session goes on.
     let (events, sink) = recorder();
     let mut session = service.start(sink).unwrap();
-    let next = session.submit_answer("I would never kill myself, but work is wearing me down.", &cancel);
+    let next = session.submit_answer(
+        "I would never kill myself, but work is wearing me down.",
+        None,
+        &cancel,
+    );
     assert!(next.unwrap().is_some());
     assert!(
         events
@@ -224,14 +241,14 @@ fn bad_answers_and_a_failing_model_still_give_a_guarded_question() {
         "I walked along the river and thought about work. ".repeat(2_100),
     ] {
         let next = session
-            .submit_answer(&answer, &cancel)
+            .submit_answer(&answer, None, &cancel)
             .unwrap()
             .expect("question");
         assert!(guard::check(&next).is_ok(), "{next}");
     }
     assert!(
         session
-            .submit_answer("Give me a question.", &cancel)
+            .submit_answer("Give me a question.", None, &cancel)
             .unwrap()
             .is_some()
     );
@@ -259,11 +276,23 @@ fn bad_answers_and_a_failing_model_still_give_a_guarded_question() {
     let (events, sink) = recorder();
     let mut session = service.start(sink).unwrap();
     let next = session
-        .submit_answer("I slept badly again.", &cancel)
+        .submit_answer("I slept badly again.", None, &cancel)
         .unwrap()
         .unwrap();
     assert!(guard::check(&next).is_ok());
     assert_eq!(finals(&events.lock().unwrap())[0].1, "bank");
+
+    // A language the model does not know: whatever it writes is guarded, and the bank is there if it fails.
+    let mut service = SessionService::new(journal.path(), smollm());
+    service.language = "tlh".into();
+    let service = Arc::new(service);
+    let (_, sink) = recorder();
+    let mut session = service.start(sink).unwrap();
+    let next = session
+        .submit_answer("jIQuch. DaHjaj QaQ jaj.", None, &cancel)
+        .unwrap()
+        .expect("question");
+    assert!(guard::check(&next).is_ok(), "{next}");
 }
 
 #[test]
@@ -289,7 +318,7 @@ fn the_cloud_path_streams_and_caches_the_fixed_prefix() {
     let (events, sink) = recorder();
     let mut session = service.start(sink).unwrap();
     let next = session
-        .submit_answer(ANSWERS[2], &CancelToken::new())
+        .submit_answer(ANSWERS[2], None, &CancelToken::new())
         .unwrap()
         .unwrap();
     assert_eq!(next, "What made the first page feel possible this morning?");
@@ -324,5 +353,67 @@ fn the_cloud_path_streams_and_caches_the_fixed_prefix() {
     assert!(
         history.contains("<summary session="),
         "HSJ summaries carried as history: {history}"
+    );
+}
+
+/// A chat model the fake server refuses at once (401, never retried): every question comes from the bank.
+fn refused_chat(server: &FakeChat) -> Arc<dyn ChatModel> {
+    server.require_key("the-right-key");
+    Arc::new(AnthropicChat::new(
+        AnthropicConfig {
+            base_url: server.origin(),
+            ..AnthropicConfig::new("claude-sonnet-4-20250514", Some("sk-wrong".into()))
+        },
+        Http::new(HttpPolicy::default()).unwrap(),
+    ))
+}
+
+#[test]
+fn the_first_run_note_shows_once_and_is_this_helping_comes_every_eight_sessions() {
+    let journal = tempfile::tempdir().unwrap();
+    let server = FakeChat::start();
+    let mut service = SessionService::new(journal.path(), refused_chat(&server));
+    service.country = Some("GB".into());
+    let service = Arc::new(service);
+    let cancel = CancelToken::new();
+    let run_session = || {
+        let (events, sink) = recorder();
+        let mut session = service.start(sink).unwrap();
+        let next = session
+            .submit_answer("A quiet day at home.", None, &cancel)
+            .unwrap()
+            .unwrap();
+        check(&next).unwrap();
+        session.end(&cancel).unwrap();
+        let events = events.lock().unwrap().clone();
+        let first_run = events.iter().any(|e| matches!(e, SessionEvent::FirstRunNote(_)));
+        let check_in = events.iter().any(|e| matches!(e, SessionEvent::CheckInDue(_)));
+        (first_run, check_in)
+    };
+    let runs: Vec<(bool, bool)> = (0..8).map(|_| run_session()).collect();
+    assert_eq!(runs[0], (true, false), "the note once, in a new journal");
+    assert!(runs[1..7].iter().all(|r| *r == (false, false)), "{runs:?}");
+    assert_eq!(runs[7], (false, true), "the eighth session asks");
+
+    let shown = service
+        .record_check_in(CheckIn::Worse)
+        .unwrap()
+        .expect("a message");
+    assert!(
+        shown.contains("someone you trust") && shown.contains("Samaritans"),
+        "{shown}"
+    );
+    assert_eq!(service.record_check_in(CheckIn::Helpful).unwrap(), None);
+    let log = std::fs::read_to_string(journal.path().join("events.log")).unwrap();
+    let check_ins: Vec<&str> = log.lines().filter(|l| l.contains("wellbeing.check_in")).collect();
+    assert_eq!(check_ins.len(), 2);
+    assert!(
+        check_ins[0].contains("\"rating\":\"worse\"") && !check_ins[0].contains("quiet"),
+        "{log}"
+    );
+    assert_eq!(
+        run_session(),
+        (false, false),
+        "counting starts again after an answer"
     );
 }

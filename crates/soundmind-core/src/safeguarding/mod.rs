@@ -3,8 +3,10 @@
 //! The help lines come from `data/crisis-resources.toml`, embedded at build time. They are never produced by a
 //! model. See [`resources`] for the types, lookup and plain-text rendering.
 
+pub mod care;
 pub mod resources;
 pub mod screening;
 
+pub use care::{CheckIn, check_in_due, first_run_note, worse_message};
 pub use resources::{Country, CrisisDirectory, ResourcesError, Service, UnknownCountry};
 pub use screening::{CrisisKind, Screening, screen};
