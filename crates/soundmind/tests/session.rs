@@ -281,6 +281,15 @@ fn bad_answers_and_a_failing_model_still_give_a_guarded_question() {
         .unwrap();
     assert!(guard::check(&next).is_ok());
     assert_eq!(finals(&events.lock().unwrap())[0].1, "bank");
+    // A model that answers nothing at all, twice: the bank again.
+    server.push(ChatReply::stream(&[]));
+    server.push(ChatReply::stream(&[]));
+    let next = session
+        .submit_answer("Still tired.", None, &cancel)
+        .unwrap()
+        .unwrap();
+    assert!(guard::check(&next).is_ok());
+    assert_eq!(finals(&events.lock().unwrap())[1].1, "bank");
 
     // A language the model does not know: whatever it writes is guarded, and the bank is there if it fails.
     let mut service = SessionService::new(journal.path(), smollm());
