@@ -273,6 +273,29 @@ impl Journal {
         Ok(path)
     }
 
+    /// Writes HSJ's failure sentinel `<id>/<clip stem>.stt.error.txt` (`timestamp:`, `error_type:`, `message:` lines)
+    /// after a failed transcription of `clip`. `fix stt` retries such clips; a sidecar written later removes it.
+    pub fn write_stt_error(
+        &self,
+        id: &SessionId,
+        clip: &str,
+        error_type: &str,
+        message: &str,
+    ) -> Result<PathBuf, StoreError> {
+        let dir = self.session_dir(id);
+        fs::create_dir_all(&dir).map_err(StoreError::io("create", &dir))?;
+        let path = dir.join(format!("{}.stt.error.txt", clip_stem(clip)));
+        let one_line = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+        let text = format!(
+            "timestamp: {}\nerror_type: {}\nmessage: {}\n",
+            chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            one_line(error_type),
+            one_line(message),
+        );
+        write_atomic(&path, text.as_bytes()).map_err(StoreError::io("write", &path))?;
+        Ok(path)
+    }
+
     /// Soundmind's own bookkeeping folder inside the journal (locks, small state files).
     pub fn state_dir(&self) -> PathBuf {
         self.root.join(STATE_DIR)
