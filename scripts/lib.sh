@@ -36,10 +36,10 @@ ensure_rust() {
 
 # The system packages Soundmind builds against: a C/C++ toolchain and CMake for whisper.cpp/llama.cpp, libclang
 # for their bindings, D-Bus for the keychain, libopus for browser audio.
-BUILD_PACKAGES=(build-essential pkg-config cmake clang libclang-dev libdbus-1-dev libopus-dev)
+BUILD_PACKAGES=(build-essential pkg-config cmake clang libclang-dev libdbus-1-dev libopus-dev libasound2-dev)
 
 # What the tests need on top: ffmpeg makes every audio format from one signal, espeak-ng and sox make speech.
-TEST_PACKAGES=(ffmpeg espeak-ng sox)
+TEST_PACKAGES=(ffmpeg espeak-ng sox tmux)
 
 # Everything Soundmind caches outside the clone (build output, test models).
 SOUNDMIND_CACHE="${SOUNDMIND_CACHE:-$HOME/.cache/soundmind}"

@@ -14,7 +14,9 @@ pub mod session;
 pub mod sessions;
 pub mod stt;
 pub mod summaries;
+pub mod take;
 
 pub use sessions::{Sessions, SummaryRow, SummaryState};
+pub use soundmind_store::lock::SessionLock;
 pub use soundmind_store::search::SearchHit;
 pub use soundmind_store::{InsightsEntry, SessionEntry, StoreError};

@@ -17,6 +17,7 @@ use soundmind_core::safeguarding::{
     CheckIn, CrisisDirectory, CrisisKind, Screening, check_in_due, first_run_note, screen, worse_message,
 };
 use soundmind_core::session::Answer;
+use soundmind_core::transcript::{Formatting, format_transcript};
 use soundmind_core::{AudioFile, NewSession, SessionId};
 use soundmind_engine::{CancelToken, ChatModel};
 use soundmind_store::{Journal, StoreError, fields};
@@ -26,6 +27,7 @@ use crate::questions::{
     HistoryItem, PromptExchange, QuestionContext, QuestionError, QuestionProgress, next_question,
 };
 use crate::summaries::{self, HISTORY_TOKEN_BUDGET};
+use crate::take::RecordedTake;
 
 /// How long after the last answer the summary is regenerated (HSJ did it after every answer).
 pub const SUMMARY_DEBOUNCE: Duration = Duration::from_secs(20);
@@ -82,6 +84,27 @@ pub enum SessionEvent {
     /// After `Ended`, every few sessions: ask this with the [`CheckIn`] answers, then call
     /// [`SessionService::record_check_in`].
     CheckInDue(String),
+}
+
+/// What became of a recorded answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TakeOutcome {
+    /// Transcribed and saved; `next` is the next question (`None` after crisis language).
+    Answered {
+        /// The transcript as saved (one sentence per line).
+        transcript: String,
+        /// The next question.
+        next: Option<String>,
+    },
+    /// Transcription failed: the audio is kept and marked pending, and the same question stands.
+    Pending {
+        /// The audio file name.
+        segment: String,
+        /// Why transcription failed.
+        error: String,
+    },
+    /// The audio had no words in it: it is kept (with its empty transcript), and the same question stands.
+    NothingHeard,
 }
 
 /// Where events go. Called from the caller's thread and from the background summary thread.
@@ -396,6 +419,79 @@ impl ActiveSession {
         self.question = self.ask(cancel)?;
         self.summaries.schedule(self.exchanges.clone());
         Ok(Some(self.question.clone()))
+    }
+
+    /// The file for the next recorded answer (`<id>/<id>_NN.wav`).
+    pub fn next_segment_path(&self) -> Result<std::path::PathBuf, SessionError> {
+        Ok(self.service.journal.next_segment_path(&self.id)?)
+    }
+
+    /// Saves a recorded answer: with its transcript (the sidecar first, then the answer and the next question),
+    /// or, when transcription failed, as a pending placeholder with the audio marked for `fix stt`.
+    pub fn submit_take(
+        &mut self,
+        take: &RecordedTake,
+        cancel: &CancelToken,
+    ) -> Result<TakeOutcome, SessionError> {
+        if self.paused_by_crisis {
+            return Err(SessionError::Paused);
+        }
+        let segment = take
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        match &take.transcript {
+            Ok(transcript) => {
+                self.service
+                    .journal
+                    .write_stt_sidecar(&self.id, &segment, &transcript.raw)?;
+                let formatting =
+                    Formatting::parse(&self.service.new_session.stt_formatting).unwrap_or_default();
+                let text = format_transcript(&transcript.text, formatting);
+                if text.is_empty() {
+                    self.service.log(
+                        "session.exchange.empty",
+                        &self.id,
+                        fields! {"seconds" => take.seconds},
+                    );
+                    return Ok(TakeOutcome::NothingHeard);
+                }
+                let audio = AudioFile::recorded(&segment, None, take.seconds);
+                let next = self.submit_answer(&text, Some(audio), cancel)?;
+                Ok(TakeOutcome::Answered {
+                    transcript: text,
+                    next,
+                })
+            }
+            Err(error) => {
+                let question = self.question.clone();
+                let audio = AudioFile::pending(
+                    &segment,
+                    None,
+                    take.seconds,
+                    take.voiced_seconds,
+                    error.kind(),
+                    "cli",
+                );
+                self.service.journal.update(&self.id, |doc| {
+                    doc.append_pending_exchange(&question, &segment);
+                    doc.frontmatter.upsert_audio_file(audio);
+                })?;
+                self.service
+                    .journal
+                    .write_stt_error(&self.id, &segment, error.kind(), &error.to_string())?;
+                self.service.log(
+                    "session.exchange.pending",
+                    &self.id,
+                    fields! {"segment" => segment.clone(), "reason" => error.kind()},
+                );
+                Ok(TakeOutcome::Pending {
+                    segment,
+                    error: error.to_string(),
+                })
+            }
+        }
     }
 
     fn ask(&mut self, cancel: &CancelToken) -> Result<String, SessionError> {

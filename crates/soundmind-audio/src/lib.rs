@@ -9,6 +9,8 @@
 mod decode;
 pub mod gate;
 pub mod level;
+pub mod source;
 pub mod vad;
 
 pub use decode::{AudioError, DecodedInfo, Decoder, decode_file};
+pub use source::{AudioSource, FileSource, SourceError, SourceEvent, Stream};

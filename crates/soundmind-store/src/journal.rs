@@ -273,6 +273,34 @@ impl Journal {
         Ok(path)
     }
 
+    /// The path for the next CLI take of session `id`: `<id>/<id>_NN.wav`, numbered after the highest index on disk
+    /// or in the frontmatter (HSJ's resume rule), skipping any name taken with any extension.
+    pub fn next_segment_path(&self, id: &SessionId) -> Result<PathBuf, StoreError> {
+        let dir = self.session_dir(id);
+        let prefix = format!("{id}_");
+        let index_of = |name: &str| -> Option<u32> {
+            let rest = name.strip_prefix(&prefix)?;
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse().ok()
+        };
+        let mut highest = 0;
+        if let Ok(entries) = fs::read_dir(&dir) {
+            for entry in entries.filter_map(Result::ok) {
+                if let Some(i) = entry.file_name().to_str().and_then(index_of) {
+                    highest = highest.max(i);
+                }
+            }
+        }
+        if let Ok(doc) = self.load(id) {
+            for file in doc.frontmatter.audio_files().unwrap_or_default() {
+                if let Some(i) = file.wav().and_then(index_of) {
+                    highest = highest.max(i);
+                }
+            }
+        }
+        Ok(dir.join(id.segment_name(highest + 1, "wav")))
+    }
+
     /// Writes HSJ's failure sentinel `<id>/<clip stem>.stt.error.txt` (`timestamp:`, `error_type:`, `message:` lines)
     /// after a failed transcription of `clip`. `fix stt` retries such clips; a sidecar written later removes it.
     pub fn write_stt_error(

@@ -15,6 +15,7 @@ mod diagnose;
 mod diagnose_llm;
 mod fix;
 mod insight;
+mod journal;
 mod models;
 mod sessions;
 mod transcribe;
@@ -51,6 +52,8 @@ struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Journal by voice: answer a question, get the next one (or --type, or --input FILE...)
+    Journal(journal::JournalArgs),
     /// List, show and search your sessions
     #[command(subcommand)]
     Sessions(sessions::SessionsCommand),
@@ -85,6 +88,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     };
     match cli.command {
         None => sessions::overview(&resolve(flags)?),
+        Some(Command::Journal(args)) => journal::run(args, flags),
         Some(Command::Sessions(cmd)) => sessions::run(cmd, &resolve(flags)?),
         Some(Command::Config(cmd)) => config_cmd::run(cmd, &resolve(flags)?),
         Some(Command::Transcribe(args)) => transcribe::run(args, &resolve(flags)?),
