@@ -19,4 +19,5 @@ pub mod take;
 pub use sessions::{Sessions, SummaryRow, SummaryState};
 pub use soundmind_store::lock::SessionLock;
 pub use soundmind_store::search::SearchHit;
+pub use soundmind_store::segment;
 pub use soundmind_store::{InsightsEntry, SessionEntry, StoreError};

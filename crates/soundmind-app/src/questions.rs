@@ -219,7 +219,11 @@ pub fn next_question(
             Err(EngineError::Cancelled) => return Err(QuestionError::Cancelled),
             Err(err) => return Ok(from_bank(refused, Some(err))),
         };
-        match guard::guard(&raw) {
+        let guarded = guard::guard(&raw).and_then(|text| match guard::is_repeat(&text, &asked) {
+            true => Err(GuardFailure::Repeated),
+            false => Ok(text),
+        });
+        match guarded {
             Ok(text) => {
                 let source = if attempt == 1 {
                     QuestionSource::Model

@@ -63,6 +63,9 @@ pub enum GuardFailure {
     /// The text contains markup: `#`, `*`, `<` or a backtick.
     #[error("the question contains markup")]
     Markup,
+    /// The question was already asked in this session.
+    #[error("the question was already asked in this session")]
+    Repeated,
 }
 
 impl GuardFailure {
@@ -98,6 +101,9 @@ impl GuardFailure {
             GuardFailure::Markup => {
                 "Write plain text only, with no Markdown, HTML, headings, asterisks or backticks.".to_owned()
             }
+            GuardFailure::Repeated => "You already asked that in this session; ask a different question that \
+                 follows from their last answer."
+                .to_owned(),
         }
     }
 }
@@ -151,6 +157,18 @@ pub fn check(question: &str) -> Result<(), GuardFailure> {
 }
 
 /// Where `phrase` (space-separated words) occurs in `toks`, as start indices.
+/// Whether `question` repeats one of `asked` (ignoring case, punctuation and spacing).
+pub fn is_repeat(question: &str, asked: &[&str]) -> bool {
+    let norm = |s: &str| {
+        s.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect::<Vec<_>>()
+    };
+    let question = norm(question);
+    asked.iter().any(|a| norm(a) == question)
+}
+
 /// Checks one insight (a bold title, then a few sentences): the same tone rules as a question (no role claims,
 /// praise, exclamation marks or emoji), and it must end with an open question. Markdown is allowed.
 pub fn check_insight(insight: &str) -> Result<(), GuardFailure> {
@@ -542,6 +560,18 @@ mod tests {
             Err(GuardFailure::Praise {
                 word: "amazing".into()
             })
+        );
+    }
+
+    #[test]
+    fn repeats_ignore_case_and_punctuation() {
+        let asked = ["What is on your mind right now?"];
+        assert!(is_repeat("what is on your mind, right now?", &asked));
+        assert!(!is_repeat("What is on your mind tonight?", &asked));
+        assert!(
+            GuardFailure::Repeated
+                .corrective_instruction()
+                .contains("different question")
         );
     }
 

@@ -137,11 +137,16 @@ pub fn run(args: JournalArgs, mut flags: FlagOverrides) -> anyhow::Result<ExitCo
             AnswerSource::Files(files, realtime) => {
                 let Some(file) = files.next() else { break };
                 let mut source = FileSource::new(&file, *realtime);
-                let (_controls, rx) = mpsc::channel();
+                let (controls, rx) = mpsc::channel();
+                // In a terminal the keys work for files too: a memo can be cut short or redone.
+                let keys = match std::io::stdin().is_terminal() {
+                    true => Some(terminal::KeyReader::start(controls)?),
+                    false => None,
+                };
                 let outcome = take_answer(
                     &mut session,
                     &mut source,
-                    &rx,
+                    (&rx, keys),
                     transcription.as_ref(),
                     &printer,
                     &cancel,
@@ -155,13 +160,11 @@ pub fn run(args: JournalArgs, mut flags: FlagOverrides) -> anyhow::Result<ExitCo
                 let outcome = take_answer(
                     &mut session,
                     microphone,
-                    &rx,
+                    (&rx, Some(keys)),
                     transcription.as_ref(),
                     &printer,
                     &cancel,
-                );
-                drop(keys);
-                let outcome = outcome?;
+                )?;
                 end_requested = outcome.end;
                 outcome.question_stands
             }
@@ -273,11 +276,12 @@ struct TakeResult {
     end: bool,
 }
 
-/// Records one answer from `source` and hands it to the session.
+/// Records one answer from `source` and hands it to the session. The key reader (raw mode) ends with the take,
+/// before anything else is printed.
 fn take_answer(
     session: &mut ActiveSession,
     source: &mut dyn AudioSource,
-    controls: &mpsc::Receiver<TakeControl>,
+    (controls, keys): (&mpsc::Receiver<TakeControl>, Option<terminal::KeyReader>),
     transcription: Option<&TakeTranscription>,
     printer: &Printer,
     cancel: &CancelToken,
@@ -292,6 +296,7 @@ fn take_answer(
             meter.draw(level);
         }
     });
+    drop(keys);
     if interactive {
         meter.clear();
     }
@@ -424,7 +429,7 @@ impl Printer {
             SessionEvent::TranscriptReady { text } => writeln!(out, "\nYou:\n{text}\n"),
             SessionEvent::QuestionAttempt(_) => {
                 if self.streaming_out && !state.streamed.is_empty() {
-                    let _ = write!(out, "\r\x1b[2K");
+                    erase(&mut out, &state.streamed);
                 }
                 state.streamed.clear();
                 Ok(())
@@ -444,7 +449,7 @@ impl Printer {
                 if self.streaming_out && !shown.is_empty() {
                     // Replace the provisional text with the guarded question.
                     if shown.trim() != text {
-                        let _ = write!(out, "\r\x1b[2K");
+                        erase(&mut out, &shown);
                         let _ = writeln!(out, "{text}");
                     } else {
                         let _ = writeln!(out);
@@ -482,4 +487,18 @@ impl Printer {
             }
         };
     }
+}
+
+/// Erases provisional text already on the terminal (it may span several lines), leaving the cursor where it
+/// began.
+fn erase(out: &mut impl Write, shown: &str) {
+    let width = crossterm::terminal::size().map_or(80, |(w, _)| usize::from(w.max(1)));
+    let rows: usize = shown
+        .split('\n')
+        .map(|line| line.chars().count().max(1).div_ceil(width))
+        .sum();
+    if rows > 1 {
+        let _ = write!(out, "\x1b[{}A", rows - 1);
+    }
+    let _ = write!(out, "\r\x1b[J");
 }
