@@ -91,12 +91,26 @@ pub struct RecordedTake {
     pub tail_transcription: Duration,
 }
 
-/// Why a take could not be recorded at all.
+/// Why a take could not be recorded (or finished).
 #[derive(Debug, thiserror::Error)]
 pub enum TakeError {
-    /// The segment file could not be created or written (a full disk stops the take; what is on disk stays).
+    /// The segment file could not be created or finished.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Writing stopped part-way (a full disk): what reached the disk stays, marked for `fix stt`.
+    #[error(
+        "the recording stopped: {source}. The {seconds:.1} s already recorded are kept in {path}; \
+         free some space, then `soundmind fix stt` transcribes them",
+        path = .path.display()
+    )]
+    WriteStopped {
+        /// The write error.
+        source: StoreError,
+        /// The segment that holds what was recorded.
+        path: PathBuf,
+        /// Seconds on disk.
+        seconds: f64,
+    },
 }
 
 /// How a take is transcribed.
@@ -188,10 +202,14 @@ pub fn record_take(
     stream.stop();
     let seconds = samples.len() as f64 / f64::from(SAMPLE_RATE);
     let voiced_seconds = f64::from(level::voiced_seconds(&samples, SAMPLE_RATE));
-    if let Some(e) = write_error {
+    if let Some(source) = write_error {
         // Keep what reached the disk: the marker stays, so `fix stt` repairs and transcribes it later.
         chunker.abandon();
-        return Err(e.into());
+        return Err(TakeError::WriteStopped {
+            source,
+            path: writer.path().to_path_buf(),
+            seconds: writer.seconds(),
+        });
     }
     let too_short = seconds <= SHORT_TAKE_SECONDS && voiced_seconds <= SHORT_TAKE_VOICED_SECONDS;
     if too_short || (end_session && seconds <= QUIT_DISCARD_SECONDS) {

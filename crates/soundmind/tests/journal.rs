@@ -387,3 +387,33 @@ fn in_a_terminal_the_meter_shows_and_the_keys_work() {
         .count();
     assert_eq!(wavs, 1, "only the kept take is on disk");
 }
+
+#[test]
+fn diagnose_mic_records_shows_the_level_and_what_was_heard() {
+    let home = tempfile::tempdir().unwrap();
+    let (short, _) = clip("short");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_soundmind"));
+    command
+        .args(["diagnose", "mic", "--seconds", "2", "--input"])
+        .arg(&short)
+        .env_clear()
+        .env("HOME", home.path())
+        .env("SOUNDMIND_CONFIG", home.path().join("config.toml"))
+        .env("STT_MODEL", test_model("ggml-tiny.en.bin"));
+    let heard = run(command, "");
+    assert_eq!(heard.code, 0, "{}", heard.stderr);
+    assert!(heard.stdout.contains("recorded 2."), "{}", heard.stdout);
+    assert!(heard.stdout.contains("heard: I slept badly"), "{}", heard.stdout);
+
+    let mut out_of_range = Command::new(env!("CARGO_BIN_EXE_soundmind"));
+    out_of_range
+        .args(["diagnose", "mic", "--seconds", "90"])
+        .env("SOUNDMIND_CONFIG", home.path().join("config.toml"));
+    let refused = run(out_of_range, "");
+    assert_eq!(refused.code, 2);
+    assert!(
+        refused.stderr.contains("between 0.5 and 30"),
+        "{}",
+        refused.stderr
+    );
+}

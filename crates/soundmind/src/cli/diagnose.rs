@@ -21,6 +21,8 @@ const CLIP_TEXT: &str = "I slept badly last night, but the morning walk helped a
 pub enum DiagnoseCommand {
     /// Speech-to-text: engine, model, CPU features, and the time for a built-in clip
     Stt(SttArgs),
+    /// Microphone: record a few seconds with the meter, then show the level and what was heard (nothing is kept)
+    Mic(crate::cli::diagnose_mic::MicArgs),
     /// Chat model: load time, time to first token, tokens/s and the text for a built-in journaling prompt
     Llm(diagnose_llm::LlmArgs),
     /// Two chat models on the same built-in prompt, their questions scored (ends with ?, 5-40 words, no !, no praise, open)
@@ -41,6 +43,7 @@ pub struct SttArgs {
 pub fn run(cmd: DiagnoseCommand, config: &Config) -> anyhow::Result<ExitCode> {
     match cmd {
         DiagnoseCommand::Stt(args) => stt_report(&args, config),
+        DiagnoseCommand::Mic(args) => crate::cli::diagnose_mic::mic(&args, config),
         DiagnoseCommand::Llm(args) => diagnose_llm::llm(&args, config),
         DiagnoseCommand::Compare(args) => diagnose_llm::compare(&args, config),
         DiagnoseCommand::Privacy => diagnose_llm::privacy(config),

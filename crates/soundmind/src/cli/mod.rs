@@ -13,6 +13,7 @@ mod config_cmd;
 mod crisis;
 mod diagnose;
 mod diagnose_llm;
+mod diagnose_mic;
 mod fix;
 mod insight;
 mod journal;

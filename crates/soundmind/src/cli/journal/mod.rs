@@ -26,7 +26,7 @@ use soundmind_engine::{CancelToken, Preset, SttOptions};
 use crate::cli::{EXIT_ERROR, prompts};
 use crate::engines::{self, SttChoice};
 
-mod terminal;
+pub(crate) mod terminal;
 
 /// Arguments of `soundmind journal`.
 #[derive(Debug, Args)]
