@@ -37,7 +37,7 @@ struct Run {
     stderr: String,
 }
 
-fn run(mut command: Command, stdin: &str) -> Run {
+fn run_with(mut command: Command, stdin: &str) -> Run {
     let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -80,7 +80,7 @@ fn three_spoken_answers_become_a_session_with_transcripts_guarded_questions_and_
     let files = [&short, &minute, &short];
     let mut args = vec!["--timings", "--input"];
     args.extend(files.iter().map(|p| p.to_str().unwrap()));
-    let run = run(command(journal.path(), home.path(), &args), "");
+    let run = run_with(command(journal.path(), home.path(), &args), "");
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
 
     let (id, doc) = only_session(journal.path());
@@ -127,7 +127,7 @@ fn typed_answers_from_a_pipe_are_one_per_line() {
     let home = tempfile::tempdir().unwrap();
     let journal = tempfile::tempdir().unwrap();
     let answers = "I slept badly and kept thinking about work.\n\nMaybe I will talk to my manager.\n";
-    let run = run(command(journal.path(), home.path(), &["--type"]), answers);
+    let run = run_with(command(journal.path(), home.path(), &["--type"]), answers);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let (_, doc) = only_session(journal.path());
     let exchanges = doc.exchanges();
@@ -143,6 +143,16 @@ fn typed_answers_from_a_pipe_are_one_per_line() {
         "the first-run note: {}",
         run.stdout
     );
+
+    // --resume continues the newest session in the same file, without the first-run note.
+    let resumed = run_with(
+        command(journal.path(), home.path(), &["--type", "--resume"]),
+        "Talking to him went better than I feared.\n",
+    );
+    assert_eq!(resumed.code, 0, "{}", resumed.stderr);
+    assert!(!resumed.stdout.contains("not therapy"), "{}", resumed.stdout);
+    let (_, doc) = only_session(journal.path());
+    assert_eq!(doc.exchanges().len(), 3);
 }
 
 #[test]
@@ -154,7 +164,7 @@ fn no_microphone_unreadable_input_and_a_second_loop_are_clear_errors() {
     std::fs::write(&alsa, "").unwrap();
     let mut no_mic = command(journal.path(), home.path(), &[]);
     no_mic.env("ALSA_CONFIG_PATH", &alsa);
-    let run1 = run(no_mic, "");
+    let run1 = run_with(no_mic, "");
     assert_eq!(run1.code, 2, "{}", run1.stderr);
     assert!(
         run1.stderr.contains("no microphone found") && run1.stderr.contains("--type"),
@@ -164,7 +174,7 @@ fn no_microphone_unreadable_input_and_a_second_loop_are_clear_errors() {
 
     let not_audio = home.path().join("notes.wav");
     std::fs::write(&not_audio, "just text").unwrap();
-    let run2 = run(
+    let run2 = run_with(
         command(
             journal.path(),
             home.path(),
@@ -197,7 +207,7 @@ fn no_microphone_unreadable_input_and_a_second_loop_are_clear_errors() {
         assert!(Instant::now() < deadline, "the first loop never took the lock");
         std::thread::sleep(Duration::from_millis(50));
     }
-    let second = run(command(journal.path(), home.path(), &["--type"]), "hello\n");
+    let second = run_with(command(journal.path(), home.path(), &["--type"]), "hello\n");
     assert_eq!(second.code, 2, "{}", second.stderr);
     assert!(
         second.stderr.contains("another `soundmind journal` is running")
@@ -400,7 +410,7 @@ fn diagnose_mic_records_shows_the_level_and_what_was_heard() {
         .env("HOME", home.path())
         .env("SOUNDMIND_CONFIG", home.path().join("config.toml"))
         .env("STT_MODEL", test_model("ggml-tiny.en.bin"));
-    let heard = run(command, "");
+    let heard = run_with(command, "");
     assert_eq!(heard.code, 0, "{}", heard.stderr);
     assert!(heard.stdout.contains("recorded 2."), "{}", heard.stdout);
     assert!(heard.stdout.contains("heard: I slept badly"), "{}", heard.stdout);
@@ -409,7 +419,7 @@ fn diagnose_mic_records_shows_the_level_and_what_was_heard() {
     out_of_range
         .args(["diagnose", "mic", "--seconds", "90"])
         .env("SOUNDMIND_CONFIG", home.path().join("config.toml"));
-    let refused = run(out_of_range, "");
+    let refused = run_with(out_of_range, "");
     assert_eq!(refused.code, 2);
     assert!(
         refused.stderr.contains("between 0.5 and 30"),
