@@ -10,6 +10,7 @@ pub mod config;
 pub mod insights;
 pub mod prompts;
 pub mod questions;
+pub mod repair;
 pub mod session;
 pub mod sessions;
 pub mod stt;

@@ -183,6 +183,52 @@ impl SessionDoc {
         }
         replaced
     }
+
+    /// Removes every whole exchange (`## AI Q` block) whose answer is the placeholder for `segment`; returns how
+    /// many were removed. For HSJ's web path, which left a stale placeholder block next to the real answer.
+    pub fn remove_pending_exchanges(&mut self, segment: &str) -> usize {
+        let blocks = split_blocks(&self.body);
+        // The blocks run contiguously to the end of the body; what precedes them is kept as it is.
+        let first = self.body.len() - blocks.iter().map(|b| b.len()).sum::<usize>();
+        let (stale, kept): (Vec<&str>, Vec<&str>) = blocks.iter().partition(
+            |block| matches!(parse_block(block).answer, Answer::Pending { segment: ref s } if s == segment),
+        );
+        if stale.is_empty() {
+            return 0;
+        }
+        let mut body = self.body[..first].to_string();
+        body.extend(kept);
+        // The removed block may have been the last one: drop the separator it leaves behind.
+        body.truncate(body.trim_end_matches('\n').len());
+        let removed = stale.len();
+        self.body = body;
+        removed
+    }
+
+    /// Renames the audio file a placeholder points to (its text and its marker), e.g. after a merge moved the file;
+    /// returns how many placeholders changed.
+    pub fn rename_pending(&mut self, old: &str, new: &str) -> usize {
+        let old_placeholder = pending_placeholder(old);
+        let count = self.body.matches(&old_placeholder).count();
+        if count > 0 {
+            self.body = self.body.replace(&old_placeholder, &pending_placeholder(new));
+        }
+        count
+    }
+
+    /// Appends another session's body (its exchanges, verbatim) after this one's, with HSJ's separator.
+    pub fn append_body(&mut self, body: &str) {
+        let body = body.trim_matches('\n');
+        if body.is_empty() {
+            return;
+        }
+        if self.body.trim().is_empty() {
+            self.body = body.to_string();
+        } else {
+            self.body.push_str("\n\n\n");
+            self.body.push_str(body);
+        }
+    }
 }
 
 /// HSJ's placeholder text for a pending segment (with an EN DASH), then its marker comment.
@@ -325,6 +371,39 @@ mod tests {
         assert_eq!(doc.replace_pending("x_02.wav", "Then this."), 1);
         assert_eq!(doc.exchanges()[1].answer, Answer::Text("Then this.".into()));
         assert_eq!(doc.replace_pending("x_02.wav", "again"), 0);
+    }
+
+    #[test]
+    fn stale_placeholder_blocks_are_removed_whole() {
+        let mut doc = SessionDoc::parse(MINIMAL.as_bytes()).unwrap();
+        doc.append_pending_exchange("And then?", "b.webm");
+        doc.append_exchange("And then?", "Then this.");
+        doc.append_pending_exchange("Last?", "c.webm");
+        let mut renamed = doc.clone();
+        assert_eq!(doc.remove_pending_exchanges("b.webm"), 1);
+        assert_eq!(doc.remove_pending_exchanges("c.webm"), 1);
+        assert_eq!(doc.remove_pending_exchanges("c.webm"), 0);
+        let answers: Vec<_> = doc.exchanges().into_iter().map(|e| e.answer).collect();
+        assert_eq!(
+            answers,
+            [
+                Answer::Text("Fine.\nReally.".into()),
+                Answer::Text("Then this.".into())
+            ]
+        );
+        assert!(doc.render().ends_with("Then this.\n"));
+
+        assert_eq!(renamed.rename_pending("c.webm", "c_2.webm"), 1);
+        assert_eq!(
+            renamed.exchanges()[3].answer,
+            Answer::Pending {
+                segment: "c_2.webm".into()
+            }
+        );
+        let mut merged = SessionDoc::parse(MINIMAL.as_bytes()).unwrap();
+        merged.append_body(doc.body());
+        assert_eq!(merged.exchanges().len(), 3);
+        assert!(merged.body().contains("Really.\n\n\n## AI Q"));
     }
 
     #[test]
