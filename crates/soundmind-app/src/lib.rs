@@ -6,6 +6,7 @@
 //! it is re-exported here, so the store can change shape without touching a front end.
 #![warn(missing_docs)]
 
+pub mod compress;
 pub mod config;
 pub mod insights;
 pub mod prompts;

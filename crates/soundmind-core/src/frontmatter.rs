@@ -246,7 +246,7 @@ impl AudioFile {
             key: format!("audio_file[{index}].{key}"),
             expected,
         };
-        for key in ["wav", "mp3", "pending_reason", "source"] {
+        for key in ["wav", "mp3", "ogg", "pending_reason", "source"] {
             if !matches!(map.get(key), None | Some(YamlValue::Null | YamlValue::Str(_))) {
                 return Err(err(key, "a string or null"));
             }
@@ -304,6 +304,19 @@ impl AudioFile {
     /// The compressed copy's file name, if any.
     pub fn mp3(&self) -> Option<&str> {
         self.map.get("mp3").and_then(YamlValue::as_str)
+    }
+
+    /// The compressed Ogg Opus copy's file name (Soundmind's `ogg` key), if any.
+    ///
+    /// Soundmind compresses takes to Ogg Opus, not MP3, so it records them under its own `ogg` key and leaves
+    /// HSJ's `mp3` key as it was (null): nothing ever calls an `.ogg` file an MP3.
+    pub fn ogg(&self) -> Option<&str> {
+        self.map.get("ogg").and_then(YamlValue::as_str)
+    }
+
+    /// Records the take's compressed Ogg Opus copy under `ogg` (added after the existing keys); `mp3` is untouched.
+    pub fn set_compressed(&mut self, ogg_name: &str) {
+        self.map.insert("ogg", YamlValue::str(ogg_name));
     }
 
     /// Length of the take in seconds.
