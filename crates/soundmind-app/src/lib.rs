@@ -9,6 +9,7 @@
 pub mod compress;
 pub mod config;
 pub mod insights;
+pub mod merge;
 pub mod prompts;
 pub mod questions;
 pub mod repair;

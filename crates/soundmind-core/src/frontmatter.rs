@@ -347,6 +347,18 @@ impl AudioFile {
         self.map.get("source").and_then(YamlValue::as_str)
     }
 
+    /// Sets the audio file name (HSJ's `wav` key), e.g. after a merge renamed the file.
+    pub fn set_wav(&mut self, name: Option<&str>) {
+        self.map
+            .insert("wav", name.map_or(YamlValue::Null, YamlValue::str));
+    }
+
+    /// Sets the compressed copy's file name.
+    pub fn set_mp3(&mut self, name: Option<&str>) {
+        self.map
+            .insert("mp3", name.map_or(YamlValue::Null, YamlValue::str));
+    }
+
     /// Marks the take as transcribed: removes only `pending` and `pending_reason`, as HSJ's reconcile does.
     pub fn clear_pending(&mut self) {
         self.map.remove("pending");

@@ -1,12 +1,14 @@
-//! `soundmind sessions list | show | summaries | search`, and the journal overview shown with no command.
+//! `soundmind sessions list | show | summaries | search | merge`, and the journal overview shown with no command.
 
 use std::io::Write;
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::{Args, Subcommand};
 use soundmind_app::config::Config;
+use soundmind_app::merge::{self, MergePlan};
 use soundmind_app::{Sessions, SummaryRow, SummaryState};
-use soundmind_core::{Answer, SessionDoc};
+use soundmind_core::{Answer, SessionDoc, SessionId};
 
 #[derive(Debug, Subcommand)]
 pub enum SessionsCommand {
@@ -18,6 +20,19 @@ pub enum SessionsCommand {
     Summaries(SummariesArgs),
     /// Search transcripts and summaries
     Search(SearchArgs),
+    /// Merge two sessions into the earlier one (its audio, answers and summary)
+    Merge(MergeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// One session id, e.g. 251108_1036 (a .md suffix is fine)
+    a: String,
+    /// The other session id; the later of the two is merged into the earlier and removed
+    b: String,
+    /// Show what would happen and change nothing
+    #[arg(long)]
+    dry_run: bool,
 }
 
 #[derive(Debug, Args)]
@@ -60,7 +75,46 @@ pub fn run(cmd: SessionsCommand, config: &Config) -> anyhow::Result<ExitCode> {
         SessionsCommand::Show(args) => show(&sessions, &args),
         SessionsCommand::Summaries(args) => summaries(&sessions, args.missing_only),
         SessionsCommand::Search(args) => search(&sessions, &args.query.join(" "), args.limit),
+        SessionsCommand::Merge(args) => merge_sessions(&sessions, &args),
     }
+}
+
+fn merge_sessions(sessions: &Sessions, args: &MergeArgs) -> anyhow::Result<ExitCode> {
+    let parse = |id: &str| SessionId::parse(id).with_context(|| format!("{id} is not a session id"));
+    let (a, b) = (parse(&args.a)?, parse(&args.b)?);
+    let journal = sessions.journal();
+    let plan = if args.dry_run {
+        merge::plan(journal, &a, &b)
+    } else {
+        merge::merge(journal, &a, &b)
+    }
+    .with_context(|| format!("could not merge {a} and {b}"))?;
+    let MergePlan {
+        kept,
+        merged,
+        moves,
+        exchanges_appended,
+        audio_added,
+        summaries_joined,
+    } = &plan;
+    let mut out = std::io::stdout().lock();
+    let verb = if args.dry_run { "Would merge" } else { "Merged" };
+    writeln!(out, "{verb} {merged} into {kept} (the earlier session is kept).")?;
+    writeln!(
+        out,
+        "  {exchanges_appended} exchange(s) appended, {audio_added} recording(s) added, {} file(s) moved",
+        moves.len()
+    )?;
+    for (old, new) in moves.iter().filter(|(old, new)| old != new) {
+        writeln!(out, "  {merged}/{old} -> {kept}/{new}")?;
+    }
+    if *summaries_joined {
+        writeln!(
+            out,
+            "  The two summaries were joined; `soundmind fix summaries regenerate {kept}` writes a fresh one."
+        )?;
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `soundmind` with no command: where the journal is, and its sessions.
