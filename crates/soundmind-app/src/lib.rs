@@ -8,6 +8,7 @@
 
 pub mod compress;
 pub mod config;
+pub mod export;
 pub mod insights;
 pub mod merge;
 pub mod prompts;

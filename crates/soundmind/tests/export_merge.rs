@@ -176,3 +176,108 @@ fn merge_refuses_bad_pairs_clearly() {
     );
     assert!(root.join("251103_0714.md").exists());
 }
+
+#[test]
+fn export_writes_markdown_audio_and_an_escaped_self_contained_page() {
+    let journal = hsj_journal_copy();
+    let root = journal.path();
+    let out = tempfile::tempdir().unwrap();
+    let to = out.path().join("export");
+    // Someone said something that looks like markup.
+    let path = root.join("251103_0714.md");
+    let text =
+        fs::read_to_string(&path)
+            .unwrap()
+            .replacen("Honestly", "<script>alert('x')</script> & Honestly", 1);
+    assert!(text.contains("<script>"), "the fixture answer was changed");
+    fs::write(&path, &text).unwrap();
+
+    let run = soundmind(root, &["export", "--all", "--to", to.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("5 session(s) exported"), "{}", run.stdout);
+
+    for id in soundmind_testkit::HSJ_SESSION_IDS {
+        let dir = to.join(id);
+        let doc = load(&root.join(format!("{id}.md")));
+        assert_eq!(
+            fs::read(dir.join(format!("{id}.md"))).unwrap(),
+            fs::read(root.join(format!("{id}.md"))).unwrap()
+        );
+        let html = fs::read_to_string(dir.join(format!("{id}.html"))).unwrap();
+        for exchange in doc.exchanges() {
+            if let Answer::Text(answer) = exchange.answer {
+                for line in answer.lines() {
+                    assert!(html.contains(&escape(line)), "{id}: missing {line:?}");
+                }
+            }
+        }
+        // Every player points at a file that was copied next to the page; nothing is loaded from elsewhere.
+        let sources: Vec<&str> = html
+            .split("src=\"")
+            .skip(1)
+            .map(|s| s.split('"').next().unwrap())
+            .collect();
+        assert!(!sources.is_empty(), "{id} has recordings");
+        for src in sources {
+            assert!(dir.join(src).is_file(), "{id}: {src}");
+        }
+        assert!(!html.contains("http://") && !html.contains("https://") && !html.contains("<link"));
+    }
+    let html = fs::read_to_string(to.join("251103_0714/251103_0714.html")).unwrap();
+    assert!(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; Honestly"));
+    assert!(!html.contains("<script"), "no script element, ever");
+    assert!(html.contains("Monday 3 November 2025, 07:14"));
+    // The summary is there (HSJ stored it escaped in YAML; it is plain text here).
+    assert!(
+        html.contains("Suspects a second flat white at the caf\u{e9} downstairs"),
+        "summary, unescaped from YAML"
+    );
+    // The pending answer's audio is playable from its exchange.
+    let pending = fs::read_to_string(to.join("251109_1905/251109_1905.html")).unwrap();
+    assert!(pending.contains("(not transcribed yet)"));
+    assert!(to.join("251109_1905/251109_1905_02.wav").is_file());
+    assert!(to.join("251108_1036/browser-002.webm").is_file());
+
+    // Nothing is overwritten without --force; with it, the export is rewritten.
+    let again = soundmind(root, &["export", "251103_0714", "--to", to.to_str().unwrap()]);
+    assert_eq!(again.code, 2);
+    assert!(
+        again.stderr.contains("already exists") && again.stderr.contains("--force"),
+        "{}",
+        again.stderr
+    );
+    let forced = soundmind(
+        root,
+        &["export", "251103_0714", "--to", to.to_str().unwrap(), "--force"],
+    );
+    assert_eq!(forced.code, 0, "{}", forced.stderr);
+}
+
+#[test]
+fn export_refuses_the_journal_folder_and_unknown_sessions() {
+    let journal = hsj_journal_copy();
+    let root = journal.path();
+    for to in [root.to_path_buf(), root.join("export")] {
+        let run = soundmind(root, &["export", "--all", "--to", to.to_str().unwrap()]);
+        assert_eq!(run.code, 2);
+        assert!(run.stderr.contains("inside the journal"), "{}", run.stderr);
+    }
+    assert!(!root.join("export").exists());
+    let out = tempfile::tempdir().unwrap();
+    let run = soundmind(
+        root,
+        &["export", "251201_0900", "--to", out.path().to_str().unwrap()],
+    );
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("no session 251201_0900"), "{}", run.stderr);
+    let run = soundmind(root, &["export", "--to", out.path().to_str().unwrap()]);
+    assert_eq!(run.code, 2, "an id or --all is required");
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}

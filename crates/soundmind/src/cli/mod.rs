@@ -14,6 +14,7 @@ mod crisis;
 mod diagnose;
 mod diagnose_llm;
 mod diagnose_mic;
+mod export;
 mod fix;
 mod insight;
 mod journal;
@@ -75,6 +76,8 @@ enum Command {
     /// Observations across your sessions, in your own words
     #[command(subcommand)]
     Insight(insight::InsightCommand),
+    /// Copy sessions with their audio to a folder, each with a self-contained HTML page
+    Export(export::ExportArgs),
     /// Show crisis help lines for your country (works offline)
     Crisis(crisis::CrisisArgs),
     /// Print a shell completion script
@@ -97,6 +100,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Diagnose(cmd)) => diagnose::run(cmd, &resolve(flags)?),
         Some(Command::Fix(cmd)) => fix::run(cmd, &resolve(flags)?),
         Some(Command::Insight(cmd)) => insight::run(cmd, &resolve(flags)?),
+        Some(Command::Export(args)) => export::run(args, &resolve(flags)?),
         Some(Command::Crisis(args)) => crisis::run(args, flags),
         Some(Command::Completions(args)) => completions::run(args),
     }
