@@ -294,15 +294,16 @@ pub fn render_html(id: &SessionId, doc: &SessionDoc, audio: &[String]) -> String
     html
 }
 
-/// Each recording once, in the frontmatter's order (the compressed copy when there is one), then any audio the
+/// Each recording once, in the frontmatter's order (a compressed copy when there is one), then any audio the
 /// frontmatter does not list.
 fn recordings<'a>(doc: &SessionDoc, audio: &'a [String]) -> Vec<(&'a str, Option<f64>)> {
     let mut out: Vec<(&'a str, Option<f64>)> = Vec::new();
     for entry in doc.frontmatter.audio_files().unwrap_or_default() {
-        let file = entry
-            .mp3()
-            .and_then(|m| audio.iter().find(|a| *a == m))
-            .or_else(|| entry.wav().and_then(|w| audio.iter().find(|a| *a == w)));
+        // The compressed copies first (smaller, and every browser plays MP3), then the original.
+        let file = [entry.mp3(), entry.ogg(), entry.wav()]
+            .into_iter()
+            .flatten()
+            .find_map(|name| audio.iter().find(|a| *a == name));
         if let Some(file) = file
             && !out.iter().any(|(f, _)| *f == file)
         {

@@ -11,12 +11,12 @@
 //! then the later session's file removed, so a crash never loses an answer; a repeated merge skips what is
 //! already there.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use soundmind_core::{AudioFile, SessionDoc, SessionId};
+use soundmind_core::{Answer, AudioFile, SessionDoc, SessionId};
 use soundmind_store::atomic::{sync_dir, write_atomic};
 use soundmind_store::lock::SessionLock;
 use soundmind_store::segment::interrupted_segments;
@@ -165,19 +165,28 @@ fn prepare(
     merged: &SessionId,
     merged_doc: &SessionDoc,
 ) -> Result<(MergePlan, SessionDoc), MergeError> {
-    let moves = plan_moves(&journal.session_dir(kept), &journal.session_dir(merged))?;
+    let (moves, stems) = plan_moves(
+        &journal.session_dir(kept),
+        &journal.session_dir(merged),
+        &referenced_names(kept_doc),
+        &referenced_names(merged_doc),
+    )?;
+    // By stem, so a reference to a file that is gone (a WAV deleted after compression) still follows its take.
     let renamed = |name: &str| {
-        moves
-            .iter()
-            .find(|(old, _)| old == name)
-            .map_or_else(|| name.to_string(), |(_, new)| new.clone())
+        let stem = stem_of(name);
+        stems
+            .get(stem)
+            .map_or_else(|| name.to_string(), |new| format!("{new}{}", &name[stem.len()..]))
     };
 
     let mut doc = kept_doc.clone();
     let mut incoming = merged_doc.clone();
-    for (old, new) in &moves {
-        if old != new {
-            incoming.rename_pending(old, new);
+    for exchange in merged_doc.exchanges() {
+        if let Answer::Pending { segment } = exchange.answer {
+            let new = renamed(&segment);
+            if new != segment {
+                incoming.rename_pending(&segment, &new);
+            }
         }
     }
     let body = incoming.body().trim();
@@ -195,6 +204,9 @@ fn prepare(
         let mp3 = file.mp3().map(renamed);
         file.set_wav(wav.as_deref());
         file.set_mp3(mp3.as_deref());
+        if let Some(ogg) = file.ogg().map(renamed) {
+            file.set_compressed(&ogg);
+        }
         // A repeated merge (after a crash) must not list a clip twice.
         if !files.iter().any(|f| same_audio(f, &file)) {
             files.push(file);
@@ -225,13 +237,47 @@ fn prepare(
 }
 
 fn same_audio(a: &AudioFile, b: &AudioFile) -> bool {
-    a.wav() == b.wav() && a.mp3() == b.mp3()
+    a.wav() == b.wav() && a.mp3() == b.mp3() && a.ogg() == b.ogg()
 }
 
-/// Every file of the merged folder and its name in the kept folder. Files sharing a stem (`x.wav`, `x.mp3`,
-/// `x.stt.json`) are renamed together so a clip keeps its sidecars.
-fn plan_moves(to: &std::path::Path, from: &std::path::Path) -> Result<Vec<(String, String)>, MergeError> {
-    let names = |dir: &std::path::Path| -> Result<Vec<String>, MergeError> {
+/// The audio names a session refers to: its `audio_file` entries and its placeholders.
+fn referenced_names(doc: &SessionDoc) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for file in doc.frontmatter.audio_files().unwrap_or_default() {
+        names.extend(
+            [file.wav(), file.mp3(), file.ogg()]
+                .into_iter()
+                .flatten()
+                .map(str::to_string),
+        );
+    }
+    for exchange in doc.exchanges() {
+        if let Answer::Pending { segment } = exchange.answer {
+            names.push(segment);
+        }
+    }
+    names
+}
+
+/// `x_01.stt.json` → `x_01`: files of one take share the part before the first dot (hidden files stay whole).
+fn stem_of(name: &str) -> &str {
+    if name.starts_with('.') {
+        return name;
+    }
+    name.split('.').next().unwrap_or(name)
+}
+
+/// Every file of the merged folder with its name in the kept folder, and the new stem of every merged take whose
+/// stem the kept session already uses (on disk or in its frontmatter). Files sharing a stem (`x.wav`, `x.ogg`,
+/// `x.stt.json`) are renamed together so a take keeps its sidecars.
+#[allow(clippy::type_complexity)]
+fn plan_moves(
+    to: &Path,
+    from: &Path,
+    kept_refs: &[String],
+    merged_refs: &[String],
+) -> Result<(Vec<(String, String)>, BTreeMap<String, String>), MergeError> {
+    let names = |dir: &Path| -> Result<Vec<String>, MergeError> {
         match fs::read_dir(dir) {
             Ok(entries) => {
                 let mut names: Vec<String> = entries
@@ -245,28 +291,90 @@ fn plan_moves(to: &std::path::Path, from: &std::path::Path) -> Result<Vec<(Strin
             Err(e) => Err(io("list", dir)(e)),
         }
     };
-    let taken_names = names(to)?;
     let incoming = names(from)?;
-    let stem_of = |name: &str| -> String {
-        match name.strip_prefix('.') {
-            Some(_) => name.to_string(),
-            None => name.split('.').next().unwrap_or(name).to_string(),
-        }
-    };
-    let mut taken: BTreeSet<String> = taken_names.iter().map(|n| stem_of(n)).collect();
-    let stems: BTreeSet<String> = incoming.iter().map(|n| stem_of(n)).collect();
-    let mut moves = Vec::with_capacity(incoming.len());
+    let mut taken: BTreeSet<String> = names(to)?
+        .iter()
+        .chain(kept_refs)
+        .map(|n| stem_of(n).to_string())
+        .collect();
+    let stems: BTreeSet<&str> = incoming.iter().chain(merged_refs).map(|n| stem_of(n)).collect();
+    let mut renames = BTreeMap::new();
     for stem in stems {
-        let mut new_stem = stem.clone();
+        let mut new_stem = stem.to_string();
         let mut n = 2;
         while taken.contains(&new_stem) {
             new_stem = format!("{stem}_{n}");
             n += 1;
         }
         taken.insert(new_stem.clone());
-        for name in incoming.iter().filter(|n| stem_of(n) == stem) {
-            moves.push((name.clone(), format!("{new_stem}{}", &name[stem.len()..])));
+        if new_stem != stem {
+            renames.insert(stem.to_string(), new_stem);
         }
     }
-    Ok(moves)
+    let moves = incoming
+        .iter()
+        .map(|name| {
+            let stem = stem_of(name);
+            let new = renames
+                .get(stem)
+                .map_or_else(|| name.clone(), |n| format!("{n}{}", &name[stem.len()..]));
+            (name.clone(), new)
+        })
+        .collect();
+    Ok((moves, renames))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compressed_copies_are_renamed_with_their_take() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = Journal::open(dir.path());
+        let at = |h, m| {
+            chrono::NaiveDate::from_ymd_opt(2025, 11, 12)
+                .unwrap()
+                .and_hms_opt(h, m, 0)
+                .unwrap()
+        };
+        let (early, _) = journal.create(at(8, 0), &Default::default()).unwrap();
+        let (late, _) = journal.create(at(9, 0), &Default::default()).unwrap();
+        for id in [&early, &late] {
+            let folder = journal.session_dir(id);
+            fs::create_dir_all(&folder).unwrap();
+            for name in ["take.ogg", "take.stt.json"] {
+                fs::write(folder.join(name), id.as_str()).unwrap();
+            }
+            journal
+                .update(id, |doc| {
+                    let mut file = AudioFile::recorded("take.wav", None, 1.5);
+                    file.set_compressed("take.ogg");
+                    doc.frontmatter.upsert_audio_file(file);
+                    doc.append_exchange("Q?", &format!("Answer in {id}."));
+                })
+                .unwrap();
+        }
+        let plan = merge(&journal, &late, &early).unwrap();
+        assert_eq!((plan.kept.clone(), plan.audio_added), (early.clone(), 1));
+        let doc = journal.load(&early).unwrap();
+        let files = doc.frontmatter.audio_files().unwrap();
+        assert_eq!(files[1].wav(), Some("take_2.wav"));
+        assert_eq!(files[1].ogg(), Some("take_2.ogg"));
+        assert_eq!(doc.frontmatter.duration_seconds(), 3.0);
+        let folder = journal.session_dir(&early);
+        assert_eq!(
+            fs::read_to_string(folder.join("take_2.ogg")).unwrap(),
+            late.as_str()
+        );
+        assert_eq!(
+            fs::read_to_string(folder.join("take_2.stt.json")).unwrap(),
+            late.as_str()
+        );
+        assert!(!journal.session_path(&late).exists() && !journal.session_dir(&late).exists());
+        assert!(matches!(
+            merge(&journal, &early, &early),
+            Err(MergeError::SameSession(_))
+        ));
+    }
 }

@@ -334,7 +334,7 @@ fn session_pending(journal: &Journal, id: &SessionId, doc: Option<&SessionDoc>) 
     };
     let mut referenced: Vec<String> = Vec::new();
     for file in doc.frontmatter.pending_audio() {
-        referenced.extend(file.wav().or(file.mp3()).map(str::to_string));
+        referenced.extend(file.wav().or(file.mp3()).or(file.ogg()).map(str::to_string));
     }
     for exchange in doc.exchanges() {
         if let Answer::Pending { segment } = exchange.answer {
@@ -685,7 +685,7 @@ fn pending_names(doc: &SessionDoc, stem: &str) -> Vec<String> {
 }
 
 fn audio_stem_is(file: &AudioFile, stem: &str) -> bool {
-    [file.wav(), file.mp3()]
+    [file.wav(), file.mp3(), file.ogg()]
         .into_iter()
         .flatten()
         .any(|n| clip_stem(n) == stem)
