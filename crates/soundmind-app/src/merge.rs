@@ -22,6 +22,8 @@ use soundmind_store::lock::SessionLock;
 use soundmind_store::segment::interrupted_segments;
 use soundmind_store::{Journal, StoreError, fields};
 
+use crate::repair::JOURNAL_LOCK;
+
 /// How long a merge waits for another process's write to either session.
 const LOCK_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -60,6 +62,9 @@ pub enum MergeError {
         /// The segment.
         path: PathBuf,
     },
+    /// `soundmind journal` is running on this journal.
+    #[error("`soundmind journal` is running on this journal; merge once it has ended")]
+    JournalRunning,
     /// A file that should be moved would land on an existing one (something changed the folder meanwhile).
     #[error("{path} already exists; nothing more was moved", path = .path.display())]
     Clash {
@@ -97,6 +102,12 @@ pub fn plan(journal: &Journal, a: &SessionId, b: &SessionId) -> Result<MergePlan
 /// Merges the later of `a` and `b` into the earlier one. Returns what was done.
 pub fn merge(journal: &Journal, a: &SessionId, b: &SessionId) -> Result<MergePlan, MergeError> {
     let (kept, merged) = order(a, b)?;
+    // A running voice loop may be writing either session (and would lose the later one under its feet).
+    let _journal_lock =
+        SessionLock::acquire(journal.root(), JOURNAL_LOCK, Duration::ZERO).map_err(|e| match e {
+            StoreError::Locked { .. } => MergeError::JournalRunning,
+            other => other.into(),
+        })?;
     // Always earlier first: two merges over the same pair cannot deadlock.
     let _kept_lock = SessionLock::acquire(journal.root(), kept.as_str(), LOCK_TIMEOUT)?;
     let _merged_lock = SessionLock::acquire(journal.root(), merged.as_str(), LOCK_TIMEOUT)?;

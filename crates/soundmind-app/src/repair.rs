@@ -15,12 +15,14 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use soundmind_audio::{AudioError, decode_file, level};
 use soundmind_core::transcript::{Formatting, format_transcript};
 use soundmind_core::{Answer, AudioFile, SessionDoc, SessionId};
 use soundmind_engine::{CancelToken, EngineError, SAMPLE_RATE, SttOptions, Transcriber};
 use soundmind_store::atomic::sync_parent;
+use soundmind_store::lock::SessionLock;
 use soundmind_store::segment::{interrupted_segments, repair_wav};
 use soundmind_store::{Journal, StoreError, fields};
 
@@ -29,6 +31,8 @@ use crate::take::{SHORT_TAKE_SECONDS, SHORT_TAKE_VOICED_SECONDS};
 
 /// Audio extensions that count as a recorded answer when looking for pending clips (HSJ's list).
 pub const PENDING_AUDIO_EXTENSIONS: [&str; 3] = ["wav", "webm", "ogg"];
+/// The lock `soundmind journal` holds for as long as its voice loop runs (one loop per journal).
+pub const JOURNAL_LOCK: &str = "journal";
 /// HSJ's default `--min-duration`: anything shorter is always "too short".
 pub const DEFAULT_MIN_DURATION: f64 = 0.1;
 
@@ -138,6 +142,11 @@ pub enum RepairError {
     /// Reading or writing the journal failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The segment has a `.recording` marker and a voice loop is running on this journal: it may be recording it.
+    #[error(
+        "it is being recorded by a running `soundmind journal`, or was cut off; run again once that has ended"
+    )]
+    Recording,
     /// A file could not be deleted.
     #[error("could not delete {path}: {source}", path = .path.display())]
     Delete {
@@ -159,6 +168,7 @@ impl RepairError {
             RepairError::BadSidecar { .. } => "bad_sidecar",
             RepairError::Store(_) => "store",
             RepairError::Delete { .. } => "delete_failed",
+            RepairError::Recording => "recording",
         }
     }
 }
@@ -407,21 +417,40 @@ pub fn repair(
     on_progress: &mut dyn FnMut(RepairProgress<'_>),
 ) -> Result<RepairReport, StoreError> {
     let segments = pending_segments(journal, id)?;
+    // A `.recording` marker means a crash, or a take being recorded right now by the voice loop, which holds the
+    // journal lock while it runs: cut-off segments are only touched while that lock is ours.
+    let any_interrupted = segments.iter().any(|s| {
+        matches!(
+            s.state,
+            PendingState::Untranscribed {
+                interrupted: true,
+                ..
+            }
+        )
+    });
+    let journal_lock = any_interrupted
+        .then(|| SessionLock::acquire(journal.root(), JOURNAL_LOCK, Duration::ZERO).ok())
+        .flatten();
     let mut report = RepairReport::default();
     for segment in &segments {
         if cancel.is_cancelled() {
             break;
         }
         let mut repaired_crash = false;
-        let outcome = repair_one(
-            journal,
-            segment,
-            engine,
-            options,
-            cancel,
-            &mut repaired_crash,
-            on_progress,
-        );
+        let outcome = match segment.state {
+            PendingState::Untranscribed {
+                interrupted: true, ..
+            } if journal_lock.is_none() => Err(RepairError::Recording),
+            _ => repair_one(
+                journal,
+                segment,
+                engine,
+                options,
+                cancel,
+                &mut repaired_crash,
+                on_progress,
+            ),
+        };
         let clip = ClipReport {
             session: segment.session.clone(),
             clip: segment.clip.clone(),
@@ -931,5 +960,42 @@ mod tests {
         assert!(soundmind_store::segment::interrupted_segments(&journal.session_dir(&id)).is_empty());
         let log = fs::read_to_string(journal.events().path()).unwrap();
         assert!(log.contains("reconcile.segment_repaired") && !log.contains("It went well"));
+    }
+
+    #[test]
+    fn a_segment_being_recorded_is_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = Journal::open(dir.path());
+        let started = chrono::NaiveDate::from_ymd_opt(2025, 11, 12)
+            .unwrap()
+            .and_hms_opt(9, 0, 0)
+            .unwrap();
+        let (id, _) = journal.create(started, &Default::default()).unwrap();
+        let wav = journal.session_dir(&id).join(id.segment_name(1, "wav"));
+        let mut writer = soundmind_store::segment::SegmentWriter::create(&wav).unwrap();
+        writer.append(&soundmind_testkit::voice_like(2.0)).unwrap();
+        // A voice loop is running on this journal: the open segment is its take, not a crash.
+        let running = SessionLock::acquire(dir.path(), JOURNAL_LOCK, Duration::ZERO).unwrap();
+        let engine = Fixed("Never.", Default::default());
+        let report = repair(
+            &journal,
+            None,
+            Some(&engine),
+            &RepairOptions::default(),
+            &CancelToken::new(),
+            &mut |_| {},
+        )
+        .unwrap();
+        assert!(
+            matches!(report.clips[0].outcome, Err(RepairError::Recording)),
+            "{report:?}"
+        );
+        assert_eq!(engine.1.load(std::sync::atomic::Ordering::SeqCst), 0);
+        assert_eq!(
+            soundmind_store::segment::interrupted_segments(&journal.session_dir(&id)),
+            [wav]
+        );
+        drop(running);
+        writer.finish().unwrap();
     }
 }
