@@ -24,4 +24,4 @@ pub use sessions::{Sessions, SummaryRow, SummaryState};
 pub use soundmind_store::lock::SessionLock;
 pub use soundmind_store::search::SearchHit;
 pub use soundmind_store::segment;
-pub use soundmind_store::{InsightsEntry, SessionEntry, StoreError};
+pub use soundmind_store::{InsightsEntry, Journal, SessionEntry, StoreError};

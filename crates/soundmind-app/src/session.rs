@@ -6,6 +6,7 @@
 //! then the next question is generated, streamed, guarded and announced. Summaries are regenerated in the
 //! background after a pause, and once more at the end.
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::thread::JoinHandle;
@@ -386,6 +387,12 @@ impl ActiveSession {
                 doc.frontmatter.upsert_audio_file(audio);
             }
         })?;
+        self.respond(text, cancel)
+    }
+
+    /// After an answer is on disk: screen it, then find the next question.
+    fn respond(&mut self, text: String, cancel: &CancelToken) -> Result<Option<String>, SessionError> {
+        let question = self.question.clone();
         self.service.log(
             "session.exchange.recorded",
             &self.id,
@@ -421,13 +428,48 @@ impl ActiveSession {
         Ok(Some(self.question.clone()))
     }
 
-    /// The file for the next recorded answer (`<id>/<id>_NN.wav`).
-    pub fn next_segment_path(&self) -> Result<std::path::PathBuf, SessionError> {
-        Ok(self.service.journal.next_segment_path(&self.id)?)
+    /// Announces a recorded answer before any audio exists, and returns the file to record it into
+    /// (`<id>/<id>_NN.wav`). The question and a pending placeholder go into the session file, with the audio
+    /// marked pending, so that a crash at any moment leaves an exchange that `fix stt` completes.
+    pub fn begin_take(&mut self) -> Result<PathBuf, SessionError> {
+        if self.paused_by_crisis {
+            return Err(SessionError::Paused);
+        }
+        let path = self.service.journal.next_segment_path(&self.id)?;
+        let segment = file_name(&path);
+        let question = self.question.clone();
+        self.service.journal.update(&self.id, |doc| {
+            doc.append_pending_exchange(&question, &segment);
+            doc.frontmatter.upsert_audio_file(AudioFile::pending(
+                &segment,
+                None,
+                0.0,
+                0.0,
+                "recording",
+                "cli",
+            ));
+        })?;
+        Ok(path)
     }
 
-    /// Saves a recorded answer: with its transcript (the sidecar first, then the answer and the next question),
-    /// or, when transcription failed, as a pending placeholder with the audio marked for `fix stt`.
+    /// Takes back an announced answer that was cancelled or discarded (its audio is already deleted).
+    pub fn withdraw_take(&mut self, path: &Path) -> Result<(), SessionError> {
+        let segment = file_name(path);
+        self.service.journal.update(&self.id, |doc| {
+            doc.remove_pending_exchanges(&segment);
+            let files = doc.frontmatter.audio_files().unwrap_or_default();
+            let kept: Vec<AudioFile> = files
+                .into_iter()
+                .filter(|f| f.wav() != Some(segment.as_str()))
+                .collect();
+            doc.frontmatter.set_audio_files(&kept);
+        })?;
+        Ok(())
+    }
+
+    /// Saves an announced answer ([`ActiveSession::begin_take`]): with its transcript (the sidecar first, then the
+    /// placeholder replaced), then the next question; or, when transcription failed, the placeholder stays, the
+    /// audio is marked pending for `fix stt`, and the same question stands.
     pub fn submit_take(
         &mut self,
         take: &RecordedTake,
@@ -436,36 +478,10 @@ impl ActiveSession {
         if self.paused_by_crisis {
             return Err(SessionError::Paused);
         }
-        let segment = take
-            .path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        match &take.transcript {
-            Ok(transcript) => {
-                self.service
-                    .journal
-                    .write_stt_sidecar(&self.id, &segment, &transcript.raw)?;
-                let formatting =
-                    Formatting::parse(&self.service.new_session.stt_formatting).unwrap_or_default();
-                let text = format_transcript(&transcript.text, formatting);
-                if text.is_empty() {
-                    self.service.log(
-                        "session.exchange.empty",
-                        &self.id,
-                        fields! {"seconds" => take.seconds},
-                    );
-                    return Ok(TakeOutcome::NothingHeard);
-                }
-                let audio = AudioFile::recorded(&segment, None, take.seconds);
-                let next = self.submit_answer(&text, Some(audio), cancel)?;
-                Ok(TakeOutcome::Answered {
-                    transcript: text,
-                    next,
-                })
-            }
+        let segment = file_name(&take.path);
+        let transcript = match &take.transcript {
+            Ok(transcript) => transcript,
             Err(error) => {
-                let question = self.question.clone();
                 let audio = AudioFile::pending(
                     &segment,
                     None,
@@ -474,10 +490,9 @@ impl ActiveSession {
                     error.kind(),
                     "cli",
                 );
-                self.service.journal.update(&self.id, |doc| {
-                    doc.append_pending_exchange(&question, &segment);
-                    doc.frontmatter.upsert_audio_file(audio);
-                })?;
+                self.service
+                    .journal
+                    .update(&self.id, |doc| doc.frontmatter.upsert_audio_file(audio))?;
                 self.service
                     .journal
                     .write_stt_error(&self.id, &segment, error.kind(), &error.to_string())?;
@@ -486,12 +501,40 @@ impl ActiveSession {
                     &self.id,
                     fields! {"segment" => segment.clone(), "reason" => error.kind()},
                 );
-                Ok(TakeOutcome::Pending {
+                return Ok(TakeOutcome::Pending {
                     segment,
                     error: error.to_string(),
-                })
+                });
             }
+        };
+        self.service
+            .journal
+            .write_stt_sidecar(&self.id, &segment, &transcript.raw)?;
+        let formatting = Formatting::parse(&self.service.new_session.stt_formatting).unwrap_or_default();
+        let text = format_transcript(&transcript.text, formatting);
+        let audio = AudioFile::recorded(&segment, None, take.seconds);
+        let heard = !text.is_empty();
+        self.service.journal.update(&self.id, |doc| {
+            if heard {
+                doc.replace_pending(&segment, &text);
+            } else {
+                doc.remove_pending_exchanges(&segment);
+            }
+            doc.frontmatter.upsert_audio_file(audio);
+        })?;
+        if !heard {
+            self.service.log(
+                "session.exchange.empty",
+                &self.id,
+                fields! {"seconds" => take.seconds},
+            );
+            return Ok(TakeOutcome::NothingHeard);
         }
+        let next = self.respond(text.clone(), cancel)?;
+        Ok(TakeOutcome::Answered {
+            transcript: text,
+            next,
+        })
     }
 
     fn ask(&mut self, cancel: &CancelToken) -> Result<String, SessionError> {
@@ -546,6 +589,12 @@ impl ActiveSession {
         }
         Ok(())
     }
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 /// The answers of a loaded session, as prompts show them (pending audio is shown as empty).

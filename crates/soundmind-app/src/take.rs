@@ -26,9 +26,11 @@ pub const SHORT_TAKE_VOICED_SECONDS: f64 = 0.6;
 pub const QUIT_DISCARD_SECONDS: f64 = 5.0;
 
 /// A stretch of speech is sent for transcription once it is at least this long …
-const MIN_CHUNK_SECONDS: f64 = 4.0;
-/// … and followed by this much non-speech.
-const PAUSE_SECONDS: f64 = 0.5;
+const MIN_CHUNK_SECONDS: f64 = 3.0;
+/// … and followed by this much non-speech (a breath between phrases) …
+const PAUSE_SECONDS: f64 = 0.3;
+/// … or, without such a pause, once it is this long (cut at its quietest moment).
+const MAX_CHUNK_SECONDS: f64 = 12.0;
 
 /// What the person does during a take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -283,7 +285,8 @@ impl Chunker {
         }
     }
 
-    /// Sends the speech so far when it is long enough and has just ended in a pause.
+    /// Sends the speech so far when it is long enough and has just ended in a pause, or, in a long stretch without
+    /// one, cut at its quietest moment: the shorter the last piece, the shorter the wait after stop.
     fn after_append(&mut self, samples: &[f32]) {
         let rate = f64::from(SAMPLE_RATE);
         let pause = (PAUSE_SECONDS * rate) as usize;
@@ -297,22 +300,26 @@ impl Chunker {
             return;
         }
         let tail = &samples[samples.len() - pause..];
-        if vad::frame_decisions(tail).iter().any(|speech| *speech) {
+        let cut = if !vad::frame_decisions(tail).iter().any(|speech| *speech) {
+            samples.len()
+        } else if piece_len as f64 >= MAX_CHUNK_SECONDS * rate {
+            quietest_point(samples, samples.len() - (2.0 * rate) as usize)
+        } else {
             return;
-        }
-        let piece = samples[self.next_start..].to_vec();
+        };
+        let piece = samples[self.next_start..cut].to_vec();
         if let Some(jobs) = &self.jobs {
             let _ = jobs.send((self.next_start, piece));
         }
-        self.next_start = samples.len();
+        self.next_start = cut;
     }
 
     /// Sends the rest and joins every piece's transcript in order.
     fn finish(mut self, samples: &[f32]) -> Result<Transcript, EngineError> {
-        if let Some(jobs) = self.jobs.take() {
-            if self.next_start < samples.len() {
-                let _ = jobs.send((self.next_start, samples[self.next_start..].to_vec()));
-            }
+        if let Some(jobs) = self.jobs.take()
+            && self.next_start < samples.len()
+        {
+            let _ = jobs.send((self.next_start, samples[self.next_start..].to_vec()));
         }
         let pieces = self
             .worker
@@ -337,6 +344,18 @@ impl Drop for Chunker {
     fn drop(&mut self) {
         self.abandon();
     }
+}
+
+/// The start of the quietest 50 ms frame in `samples[from..]`, where a cut is least likely to split a word.
+fn quietest_point(samples: &[f32], from: usize) -> usize {
+    let frame = SAMPLE_RATE as usize / 20;
+    (from..samples.len().saturating_sub(frame))
+        .step_by(frame / 2)
+        .min_by(|&a, &b| {
+            let energy = |i: usize| samples[i..i + frame].iter().map(|s| s * s).sum::<f32>();
+            energy(a).total_cmp(&energy(b))
+        })
+        .unwrap_or(samples.len())
 }
 
 /// The pieces as one transcript: texts joined, segment times made relative to the take.

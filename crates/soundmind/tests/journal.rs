@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use soundmind_app::segment;
 use soundmind_core::dialogue::guard;
 use soundmind_core::{Answer, SessionDoc};
 use soundmind_testkit::test_model;
@@ -107,7 +106,11 @@ fn three_spoken_answers_become_a_session_with_transcripts_guarded_questions_and_
         let name = format!("{id}_{:02}.wav", i + 1);
         assert_eq!(file.wav(), Some(name.as_str()));
         let dir = journal.path().join(&id);
-        assert!(dir.join(&name).exists() && dir.join(name.replace(".wav", ".stt.json")).exists());
+        // Compressed in the background: the Ogg is verified and the transcript saved, so the WAV is gone.
+        let ogg = name.replace(".wav", ".ogg");
+        assert_eq!(file.ogg(), Some(ogg.as_str()));
+        assert!(dir.join(&ogg).exists() && dir.join(name.replace(".wav", ".stt.json")).exists());
+        assert!(!dir.join(&name).exists());
         assert!(
             !dir.join(format!("{name}.recording")).exists(),
             "takes are complete"
@@ -220,10 +223,11 @@ fn no_microphone_unreadable_input_and_a_second_loop_are_clear_errors() {
 }
 
 /// Kills the loop at a random moment while it records a clip fed at speaking speed, then checks that every
-/// sample it had received is in the segment on disk: samples are written as they arrive, so a killed process
-/// loses nothing the kernel has (only a power cut could lose up to the last second, the sync interval).
+/// sample it had received is in the segment on disk (samples are written as they arrive, so a killed process loses
+/// nothing the kernel has; only a power cut could lose up to the last second, the sync interval), and that
+/// `fix stt` then completes the session: the answer announced before recording gets its transcript.
 #[test]
-fn kill_9_while_recording_never_loses_audio_already_received() {
+fn kill_9_while_recording_never_loses_audio_and_fix_stt_completes_the_session() {
     let (minute, _) = clip("minute");
     let (reference, _) = soundmind_audio::decode_file(&minute).unwrap();
     let home = tempfile::tempdir().unwrap();
@@ -247,7 +251,7 @@ fn kill_9_while_recording_never_loses_audio_already_received() {
         .spawn()
         .unwrap();
         let (segment, started) = wait_for_segment(journal.path(), &mut child);
-        std::thread::sleep(Duration::from_millis(100 + random() % 3_000));
+        std::thread::sleep(Duration::from_millis(200 + random() % 4_000));
         let received = started.elapsed().as_secs_f64();
         child.kill().unwrap();
         child.wait().unwrap();
@@ -257,21 +261,65 @@ fn kill_9_while_recording_never_loses_audio_already_received() {
             segment.file_name().unwrap().to_string_lossy()
         ));
         assert!(marker.exists(), "trial {trial}: the crash left its marker");
-        // The repair the next start (and `fix stt`) runs: the header's sizes from the file's length.
-        let seconds = segment::repair_wav(&segment).unwrap();
-        let (kept, _) = soundmind_audio::decode_file(&segment).unwrap();
+        // Read what is on disk as the repair will (sizes from the file's length), without changing the file.
+        let bytes = std::fs::read(&segment).unwrap();
+        let kept: Vec<f32> = bytes[44..]
+            .chunks_exact(2)
+            .map(|b| f32::from(i16::from_le_bytes([b[0], b[1]])) / f32::from(i16::MAX))
+            .collect();
+        let seconds = kept.len() as f64 / 16_000.0;
         assert!(
             seconds >= received - 0.5,
             "trial {trial}: {seconds:.2} s on disk after {received:.2} s received"
         );
         // What is on disk is the clip's beginning, sample for sample (PCM16 rounding aside).
-        let n = kept.len().min(reference.len());
-        let worst = kept[..n]
+        let worst = kept
             .iter()
-            .zip(&reference[..n])
+            .zip(&reference)
             .map(|(a, b)| (a - b).abs())
             .fold(0f32, f32::max);
         assert!(worst < 1e-3, "trial {trial}: samples differ by {worst}");
+
+        // The session already holds the announced answer; `fix stt` finishes it.
+        let (_, doc) = only_session(journal.path());
+        assert_eq!(
+            doc.frontmatter.pending_audio().len(),
+            1,
+            "trial {trial}: {}",
+            doc.body()
+        );
+        let mut fix = Command::new(env!("CARGO_BIN_EXE_soundmind"));
+        fix.arg("--sessions-dir")
+            .arg(journal.path())
+            .args(["fix", "stt", "--too-short", "delete"])
+            .env_clear()
+            .env("HOME", home.path())
+            .env("SOUNDMIND_CONFIG", home.path().join("config.toml"))
+            .env("STT_MODEL", test_model("ggml-tiny.en.bin"));
+        let fixed = run_with(fix, "");
+        assert_eq!(fixed.code, 0, "trial {trial}: {}\n{}", fixed.stdout, fixed.stderr);
+        let (_, doc) = only_session(journal.path());
+        assert!(
+            doc.frontmatter.pending_audio().is_empty(),
+            "trial {trial}: {}",
+            doc.body()
+        );
+        assert!(
+            !doc.body().contains("transcription pending"),
+            "trial {trial}: {}",
+            doc.body()
+        );
+        assert!(!marker.exists(), "trial {trial}: repaired");
+        if seconds >= 2.5 {
+            let answer = match &doc.exchanges()[0].answer {
+                Answer::Text(text) => text.to_lowercase(),
+                other => panic!("trial {trial}: {other:?}"),
+            };
+            assert!(
+                answer.contains("today"),
+                "trial {trial} ({seconds:.1} s): {answer}"
+            );
+        }
     }
 }
 
@@ -391,11 +439,16 @@ fn in_a_terminal_the_meter_shows_and_the_keys_work() {
     );
     // Esc deleted the first take, so the kept one reuses its number (HSJ numbers after what exists).
     assert_eq!(audio[0].wav(), Some(format!("{id}_01.wav").as_str()));
-    let wavs = std::fs::read_dir(journal.path().join(&id))
+    let takes: Vec<String> = std::fs::read_dir(journal.path().join(&id))
         .unwrap()
-        .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "wav"))
-        .count();
-    assert_eq!(wavs, 1, "only the kept take is on disk");
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".wav") || name.ends_with(".ogg"))
+        .collect();
+    assert_eq!(
+        takes,
+        [format!("{id}_01.ogg")],
+        "only the kept take is on disk, compressed"
+    );
 }
 
 #[test]

@@ -125,6 +125,20 @@ pub fn run(cmd: FixCommand, config: &Config) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// `fix stt` over the whole journal with the defaults: what `soundmind journal` runs when the person accepts its
+/// offer at start.
+pub(crate) fn transcribe_pending(config: &Config) -> anyhow::Result<ExitCode> {
+    stt(
+        SttArgs {
+            session: None,
+            too_short: TooShortArg::Skip,
+            min_duration: repair::DEFAULT_MIN_DURATION,
+            model: None,
+        },
+        config,
+    )
+}
+
 fn stt(args: SttArgs, config: &Config) -> anyhow::Result<ExitCode> {
     anyhow::ensure!(
         args.min_duration.is_finite() && args.min_duration >= 0.0,

@@ -16,6 +16,7 @@ use clap::Args;
 use soundmind_app::SessionLock;
 use soundmind_app::config::{self, Config, ConfigInputs, FlagOverrides};
 use soundmind_app::questions::{BANK_OVERRIDE_FILE, load_bank};
+use soundmind_app::repair;
 use soundmind_app::session::{ActiveSession, SessionEvent, SessionService, TakeOutcome};
 use soundmind_app::take::{TakeControl, TakeEnd, TakeTranscription, record_take};
 use soundmind_audio::{AudioSource, FileSource};
@@ -78,8 +79,9 @@ pub fn run(args: JournalArgs, mut flags: FlagOverrides) -> anyhow::Result<ExitCo
         config::resolve(&ConfigInputs::from_process(flags)).context("could not load the configuration")?;
     let root = config.sessions_dir.value.clone();
     std::fs::create_dir_all(&root).with_context(|| format!("could not create {}", root.display()))?;
+    offer_pending_transcription(&config)?;
     // One voice loop per journal: a second one would record into the same folder at the same time.
-    let _lock = SessionLock::acquire(&root, "journal", Duration::ZERO)
+    let _lock = SessionLock::acquire(&root, repair::JOURNAL_LOCK, Duration::ZERO)
         .context("another `soundmind journal` is running on this journal")?;
 
     for file in &args.input {
@@ -124,6 +126,7 @@ pub fn run(args: JournalArgs, mut flags: FlagOverrides) -> anyhow::Result<ExitCo
     };
 
     let mut end_requested = false;
+    let mut compressions = Compressions::new(&config, session.id());
     while !end_requested && !printer.paused_by_crisis() {
         let question_stands = match &mut answers {
             AnswerSource::Typed => match read_typed_answer()? {
@@ -152,6 +155,7 @@ pub fn run(args: JournalArgs, mut flags: FlagOverrides) -> anyhow::Result<ExitCo
                     &cancel,
                 )?;
                 end_requested = outcome.end;
+                compressions.start(outcome.transcribed);
                 outcome.question_stands
             }
             AnswerSource::Microphone(microphone) => {
@@ -166,6 +170,7 @@ pub fn run(args: JournalArgs, mut flags: FlagOverrides) -> anyhow::Result<ExitCo
                     &cancel,
                 )?;
                 end_requested = outcome.end;
+                compressions.start(outcome.transcribed);
                 outcome.question_stands
             }
         };
@@ -176,6 +181,7 @@ pub fn run(args: JournalArgs, mut flags: FlagOverrides) -> anyhow::Result<ExitCo
 
     let id = session.id().clone();
     session.end(&cancel)?;
+    compressions.finish();
     let path = config.sessions_dir.value.join(id.file_name());
     println!("\nSession saved to {}", path.display());
     if let Some(pending) = pending_in(&config, &id) {
@@ -185,6 +191,30 @@ pub fn run(args: JournalArgs, mut flags: FlagOverrides) -> anyhow::Result<ExitCo
         ask_check_in(&service)?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Answers from earlier sessions still waiting for a transcript (a failed transcription, a crash mid-answer):
+/// in a terminal, offer to transcribe them now; otherwise say how. Runs before the loop takes the journal lock,
+/// because repairing a crashed recording needs that lock free.
+fn offer_pending_transcription(config: &Config) -> anyhow::Result<()> {
+    let sessions = soundmind_app::Sessions::from_config(config);
+    let pending = repair::pending_count(sessions.journal(), None);
+    if pending == 0 {
+        return Ok(());
+    }
+    let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+    if !interactive {
+        eprintln!("{pending} earlier answer(s) wait for transcription: run `soundmind fix stt`.");
+        return Ok(());
+    }
+    print!("{pending} earlier answer(s) wait for transcription. Transcribe them now? [Y/n] ");
+    std::io::stdout().flush()?;
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    if matches!(line.trim().to_lowercase().as_str(), "" | "y" | "yes") {
+        crate::cli::fix::transcribe_pending(config)?;
+    }
+    Ok(())
 }
 
 /// The session service with the user's prompts, bank, language and country.
@@ -274,6 +304,8 @@ struct TakeResult {
     question_stands: bool,
     /// The person asked to end the session.
     end: bool,
+    /// A transcribed take, ready to be compressed.
+    transcribed: Option<String>,
 }
 
 /// Records one answer from `source` and hands it to the session. The key reader (raw mode) ends with the take,
@@ -287,8 +319,9 @@ fn take_answer(
     cancel: &CancelToken,
 ) -> anyhow::Result<TakeResult> {
     let transcription = transcription.expect("audio answers have a transcriber");
-    let path = session.next_segment_path()?;
     let stream = source.open()?;
+    // The session file knows about the answer before any audio exists.
+    let path = session.begin_take()?;
     let interactive = std::io::stderr().is_terminal();
     let mut meter = terminal::Meter::new();
     let end = record_take(stream, &path, transcription, controls, &mut |level| {
@@ -300,12 +333,17 @@ fn take_answer(
     if interactive {
         meter.clear();
     }
-    match end.context("the answer could not be recorded")? {
+    let end = end.context("the answer could not be recorded")?;
+    if matches!(end, TakeEnd::Cancelled | TakeEnd::Discarded { .. }) {
+        session.withdraw_take(&path)?;
+    }
+    match end {
         TakeEnd::Cancelled => {
             println!("(discarded; the same question again)");
             Ok(TakeResult {
                 question_stands: true,
                 end: false,
+                transcribed: None,
             })
         }
         TakeEnd::Discarded { seconds, end_session } => {
@@ -313,6 +351,7 @@ fn take_answer(
             Ok(TakeResult {
                 question_stands: !end_session,
                 end: end_session,
+                transcribed: None,
             })
         }
         TakeEnd::Kept(take) => {
@@ -324,6 +363,7 @@ fn take_answer(
                 TakeOutcome::Answered { .. } => Ok(TakeResult {
                     question_stands: false,
                     end: take.end_session,
+                    transcribed: Some(segment_name(&take.path)),
                 }),
                 TakeOutcome::Pending { segment, error } => {
                     eprintln!(
@@ -333,6 +373,7 @@ fn take_answer(
                     Ok(TakeResult {
                         question_stands: true,
                         end: take.end_session,
+                        transcribed: None,
                     })
                 }
                 TakeOutcome::NothingHeard => {
@@ -340,9 +381,51 @@ fn take_answer(
                     Ok(TakeResult {
                         question_stands: true,
                         end: take.end_session,
+                        transcribed: Some(segment_name(&take.path)),
                     })
                 }
             }
+        }
+    }
+}
+
+fn segment_name(path: &std::path::Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Transcribed takes compressed to Ogg Opus in the background (the WAV goes only once the Ogg is verified).
+struct Compressions {
+    journal: soundmind_app::Journal,
+    id: SessionId,
+    running: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl Compressions {
+    fn new(config: &Config, id: &SessionId) -> Self {
+        Self {
+            journal: soundmind_app::Sessions::from_config(config).journal().clone(),
+            id: id.clone(),
+            running: Vec::new(),
+        }
+    }
+
+    fn start(&mut self, segment: Option<String>) {
+        let Some(segment) = segment else { return };
+        let (journal, id) = (self.journal.clone(), self.id.clone());
+        self.running.push(std::thread::spawn(move || {
+            if let Err(e) = soundmind_app::compress::compress_take(&journal, &id, &segment) {
+                // The WAV stays; nothing is lost, only disk space.
+                eprintln!("soundmind: {segment} was not compressed: {e}");
+            }
+        }));
+    }
+
+    /// Waits for compressions still running, so none is cut off by the exit.
+    fn finish(self) {
+        for thread in self.running {
+            let _ = thread.join();
         }
     }
 }
