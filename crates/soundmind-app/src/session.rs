@@ -20,12 +20,13 @@ use soundmind_core::safeguarding::{
 use soundmind_core::session::Answer;
 use soundmind_core::transcript::{Formatting, format_transcript};
 use soundmind_core::{AudioFile, NewSession, SessionId};
-use soundmind_engine::{CancelToken, ChatModel};
+use soundmind_engine::{CancelToken, ChatMessage, ChatModel};
 use soundmind_store::{Journal, StoreError, fields};
 
 use crate::prompts::Prompts;
 use crate::questions::{
     HistoryItem, PromptExchange, QuestionContext, QuestionError, QuestionProgress, next_question,
+    question_messages,
 };
 use crate::summaries::{self, HISTORY_TOKEN_BUDGET};
 use crate::take::RecordedTake;
@@ -170,6 +171,8 @@ pub struct ActiveSession {
     paused_by_crisis: bool,
     events: EventSink,
     summaries: Summariser,
+    /// The last question prompt, to warm the local model's cache again after a summary used it.
+    last_prompt: Vec<ChatMessage>,
 }
 
 impl std::fmt::Debug for ActiveSession {
@@ -282,6 +285,7 @@ impl SessionService {
             paused_by_crisis: false,
             events,
             summaries,
+            last_prompt: Vec::new(),
         }
     }
 
@@ -424,7 +428,8 @@ impl ActiveSession {
             (self.events)(SessionEvent::Nudge(NUDGE.to_string()));
         }
         self.question = self.ask(cancel)?;
-        self.summaries.schedule(self.exchanges.clone());
+        self.summaries
+            .schedule(self.exchanges.clone(), self.last_prompt.clone());
         Ok(Some(self.question.clone()))
     }
 
@@ -558,6 +563,8 @@ impl ActiveSession {
             },
             cancel,
         )?;
+        // The next question's prompt starts the same way (instructions, history, this session so far).
+        self.last_prompt = question_messages(&service.prompts, &service.bank, &ctx).unwrap_or_default();
         let mut fields = fields! {
             "source" => question.source.as_str(),
             "refused" => question.refused.len(),
@@ -631,7 +638,8 @@ struct Summariser {
 }
 
 enum SummaryJob {
-    Schedule(Vec<PromptExchange>),
+    /// Summarise these exchanges after the pause, then warm the model with this question prompt.
+    Schedule(Vec<PromptExchange>, Vec<ChatMessage>),
     Finish(Vec<PromptExchange>, CancelToken, Sender<()>),
 }
 
@@ -641,14 +649,17 @@ impl Summariser {
         let thread = std::thread::Builder::new()
             .name("summary".into())
             .spawn(move || {
-                let mut pending: Option<Vec<PromptExchange>> = None;
+                let mut pending: Option<(Vec<PromptExchange>, Vec<ChatMessage>)> = None;
                 loop {
                     let job = match &pending {
                         Some(_) => match rx.recv_timeout(service.summary_debounce) {
                             Ok(job) => job,
                             Err(RecvTimeoutError::Timeout) => {
-                                if let Some(exchanges) = pending.take() {
+                                if let Some((exchanges, prompt)) = pending.take() {
                                     write_summary(&service, &id, &exchanges, &events, &CancelToken::new());
+                                    // The summary displaced the question prompt from a local model's cache:
+                                    // bring it back now, not when the person stops speaking.
+                                    service.chat.warm(&prompt);
                                 }
                                 continue;
                             }
@@ -660,7 +671,7 @@ impl Summariser {
                         },
                     };
                     match job {
-                        SummaryJob::Schedule(exchanges) => pending = Some(exchanges),
+                        SummaryJob::Schedule(exchanges, prompt) => pending = Some((exchanges, prompt)),
                         SummaryJob::Finish(exchanges, cancel, done) => {
                             write_summary(&service, &id, &exchanges, &events, &cancel);
                             let _ = done.send(());
@@ -676,9 +687,9 @@ impl Summariser {
         }
     }
 
-    fn schedule(&self, exchanges: Vec<PromptExchange>) {
+    fn schedule(&self, exchanges: Vec<PromptExchange>, prompt: Vec<ChatMessage>) {
         if let Some(tx) = &self.tx {
-            let _ = tx.send(SummaryJob::Schedule(exchanges));
+            let _ = tx.send(SummaryJob::Schedule(exchanges, prompt));
         }
     }
 

@@ -143,6 +143,13 @@ pub trait ChatModel: Send + Sync {
     fn context_window(&self) -> Option<usize> {
         None
     }
+
+    /// Prepares for a request that starts like `messages`: a local engine evaluates them into its cache, so the
+    /// next call that shares their beginning skips that work. Best effort and returns at once; engines without a
+    /// cache of their own do nothing.
+    fn warm(&self, messages: &[ChatMessage]) {
+        let _ = messages;
+    }
 }
 
 /// Makes a conversation fit a context window without ever cutting instructions or summaries mid-way.

@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::time::Duration;
 
-use soundmind_engine::{CancelToken, ChatModel, ChatRequest, ChatResult, EngineError};
+use soundmind_engine::{CancelToken, ChatMessage, ChatModel, ChatRequest, ChatResult, EngineError};
 
 use crate::sys::llama as ffi;
 use crate::worker::{Next, Worker, next_request, panic_message};
@@ -155,6 +155,7 @@ enum Request {
     },
     Load(Sender<Result<ModelInfo, EngineError>>),
     CountTokens(String, Sender<Option<usize>>),
+    Warm(Vec<ChatMessage>),
     ClearCache,
 }
 
@@ -218,6 +219,10 @@ impl ChatModel for LlamaChat {
 
     fn context_window(&self) -> Option<usize> {
         Some(self.config.context_length as usize)
+    }
+
+    fn warm(&self, messages: &[ChatMessage]) {
+        let _ = self.worker.send(Request::Warm(messages.to_vec()));
     }
 
     fn model(&self) -> String {
@@ -322,6 +327,12 @@ fn engine_loop(config: &LlamaConfig, status: &Status, rx: &Receiver<Request>) {
                     .and_then(|m| m.tokenize(&text).ok())
                     .map(|t| t.len());
                 let _ = reply.send(count);
+            }
+            Request::Warm(messages) => {
+                // Only a loaded model is warmed: loading is the first question's job, not a background one.
+                if let Some(m) = model.as_mut() {
+                    let _ = m.warm(&messages);
+                }
             }
             Request::ClearCache => {
                 if let Some(m) = model.as_mut() {

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::ptr::NonNull;
 use std::time::{Duration, Instant};
 
-use soundmind_engine::{CancelToken, ChatRequest, ChatResult, EngineError, fit_to_context};
+use soundmind_engine::{CancelToken, ChatMessage, ChatRequest, ChatResult, EngineError, fit_to_context};
 
 use super::memory::{self, ModelShape};
 use super::stream::TextStream;
@@ -195,6 +195,16 @@ impl LoadedModel {
             total: started.elapsed(),
             finish_reason: Some(finish.to_string()),
         })
+    }
+
+    /// Evaluates the prompt of `messages` into the KV cache (no answer), so a request that starts the same way
+    /// reuses it. A prompt that would not leave room for an answer is skipped.
+    pub(super) fn warm(&mut self, messages: &[ChatMessage]) -> Result<(), EngineError> {
+        let prompt = self.tokenize(&self.template.render(messages)?)?;
+        if prompt.len() + 512 > self.n_ctx as usize {
+            return Ok(());
+        }
+        self.evaluate_prompt(&prompt, &CancelToken::new()).map(|_| ())
     }
 
     /// Brings the KV cache to exactly `prompt`: keeps the longest prefix it already holds, drops the rest, and
