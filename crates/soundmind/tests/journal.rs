@@ -480,3 +480,82 @@ fn diagnose_mic_records_shows_the_level_and_what_was_heard() {
         refused.stderr
     );
 }
+
+/// Transcription fails (the cloud engine refuses the key): the answer's audio stays, the session file holds a
+/// pending placeholder, the sentinel says why, and the same question is asked again. `fix stt` later completes it
+/// with the local engine.
+#[test]
+fn a_failed_transcription_keeps_the_audio_pending_and_asks_the_same_question_again() {
+    use soundmind_testkit::servers::{FakeOpenAi, Reply};
+
+    let home = tempfile::tempdir().unwrap();
+    let journal = tempfile::tempdir().unwrap();
+    let server = FakeOpenAi::start();
+    server.push(Reply::status(401));
+    server.push(Reply::ok("I went for a long walk by the river after work."));
+    let (short, short_text) = clip("short");
+    let base = server.base_url();
+    let mut cloud = command(
+        journal.path(),
+        home.path(),
+        &[
+            "--no-streaming",
+            "--input",
+            short.to_str().unwrap(),
+            short.to_str().unwrap(),
+        ],
+    );
+    cloud
+        .env("STT_BACKEND", "cloud-openai")
+        .env("OPENAI_BASE_URL", &base)
+        .env("OPENAI_API_KEY", "sk-test");
+    let run = run_with(cloud, "");
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains("transcription failed") && run.stderr.contains("fix stt"),
+        "{}",
+        run.stderr
+    );
+
+    let (id, doc) = only_session(journal.path());
+    let exchanges = doc.exchanges();
+    assert_eq!(exchanges.len(), 2, "{}", doc.body());
+    let first = format!("{id}_01.wav");
+    assert_eq!(
+        exchanges[0].answer,
+        Answer::Pending {
+            segment: first.clone()
+        }
+    );
+    assert_eq!(
+        exchanges[1].question, exchanges[0].question,
+        "the same question again"
+    );
+    assert_eq!(
+        exchanges[1].answer,
+        Answer::Text("I went for a long walk by the river after work.".into())
+    );
+    let pending = doc.frontmatter.pending_audio();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].pending_reason(), Some("AuthenticationError"));
+    let dir = journal.path().join(&id);
+    assert!(dir.join(&first).exists(), "the audio stays");
+    assert!(dir.join(format!("{id}_01.stt.error.txt")).exists());
+
+    let mut fix = Command::new(env!("CARGO_BIN_EXE_soundmind"));
+    fix.arg("--sessions-dir")
+        .arg(journal.path())
+        .args(["fix", "stt"])
+        .env_clear()
+        .env("HOME", home.path())
+        .env("SOUNDMIND_CONFIG", home.path().join("config.toml"))
+        .env("STT_MODEL", test_model("ggml-tiny.en.bin"));
+    let fixed = run_with(fix, "");
+    assert_eq!(fixed.code, 0, "{}\n{}", fixed.stdout, fixed.stderr);
+    let (_, doc) = only_session(journal.path());
+    let Answer::Text(answer) = &doc.exchanges()[0].answer else {
+        panic!("{}", doc.body())
+    };
+    assert!(word_error_rate(&short_text, answer) <= 0.25, "{answer}");
+    assert!(doc.frontmatter.pending_audio().is_empty());
+}
