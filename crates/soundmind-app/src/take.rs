@@ -101,8 +101,8 @@ pub enum TakeError {
     Store(#[from] StoreError),
     /// Writing stopped part-way (a full disk): what reached the disk stays, marked for `fix stt`.
     #[error(
-        "the recording stopped: {source}. The {seconds:.1} s already recorded are kept in {path}; \
-         free some space, then `soundmind fix stt` transcribes them",
+        "the recording stopped after {seconds:.1} s; what was recorded is kept in {path}, and once there is \
+         space again `soundmind fix stt` transcribes it",
         path = .path.display()
     )]
     WriteStopped {

@@ -559,3 +559,55 @@ fn a_failed_transcription_keeps_the_audio_pending_and_asks_the_same_question_aga
     assert!(word_error_rate(&short_text, answer) <= 0.25, "{answer}");
     assert!(doc.frontmatter.pending_audio().is_empty());
 }
+
+/// The disk fills up mid-answer (a file-size limit makes every write past 300 KB fail, as a full disk does): the
+/// take stops, what was written stays with its marker, the error says where, and `fix stt` completes it later.
+#[test]
+fn a_full_disk_mid_answer_keeps_what_was_recorded() {
+    let home = tempfile::tempdir().unwrap();
+    let journal = tempfile::tempdir().unwrap();
+    let (minute, _) = clip("minute");
+    let inner = command(
+        journal.path(),
+        home.path(),
+        &["--input", minute.to_str().unwrap()],
+    );
+    // The shell ignores SIGXFSZ so a write past the limit fails with EFBIG instead of killing the process.
+    let mut limited = Command::new("bash");
+    limited
+        .args(["-c", "trap '' XFSZ; ulimit -f 300; exec \"$@\"", "bash"])
+        .arg(inner.get_program())
+        .args(inner.get_args())
+        .env_clear()
+        .envs(inner.get_envs().filter_map(|(k, v)| Some((k, v?))));
+    let run = run_with(limited, "");
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains("the recording stopped after") && run.stderr.contains("kept in"),
+        "{}",
+        run.stderr
+    );
+    let (id, doc) = only_session(journal.path());
+    assert_eq!(doc.frontmatter.pending_audio().len(), 1, "{}", doc.body());
+    let wav = journal.path().join(&id).join(format!("{id}_01.wav"));
+    assert!(
+        std::fs::metadata(&wav).unwrap().len() > 200_000,
+        "what was written stays"
+    );
+
+    let mut fix = Command::new(env!("CARGO_BIN_EXE_soundmind"));
+    fix.arg("--sessions-dir")
+        .arg(journal.path())
+        .args(["fix", "stt"])
+        .env_clear()
+        .env("HOME", home.path())
+        .env("SOUNDMIND_CONFIG", home.path().join("config.toml"))
+        .env("STT_MODEL", test_model("ggml-tiny.en.bin"));
+    let fixed = run_with(fix, "");
+    assert_eq!(fixed.code, 0, "{}\n{}", fixed.stdout, fixed.stderr);
+    let (_, doc) = only_session(journal.path());
+    let Answer::Text(answer) = &doc.exchanges()[0].answer else {
+        panic!("{}", doc.body())
+    };
+    assert!(answer.to_lowercase().contains("today started slowly"), "{answer}");
+}
