@@ -354,7 +354,7 @@ fn in_a_terminal_the_meter_shows_and_the_keys_work() {
     let program = format!(
         "env -i HOME={home} PATH=/usr/bin:/bin TERM=xterm SOUNDMIND_CONFIG={home}/config.toml \
          SOUNDMIND_MODELS_DIR={home}/models SOUNDMIND_CACHE_DIR={home}/cache LLM_MODEL=local:{llm} STT_MODEL={stt} \
-         {exe} --sessions-dir {journal} journal --realtime --input {clip} {clip}; sleep 600",
+         {exe} --sessions-dir {journal} journal --realtime --input {clip} {clip} {clip}; sleep 600",
         home = home.path().display(),
         llm = test_model("SmolLM2-135M-Instruct.Q4_1.gguf").display(),
         stt = test_model("ggml-tiny.en.bin").display(),
@@ -425,6 +425,11 @@ fn in_a_terminal_the_meter_shows_and_the_keys_work() {
     wait_for("(discarded; the same question again)");
     wait_for("● Recording 0:03");
     keys("Enter");
+    // The third answer: q within 5 s throws the short take away and ends the session.
+    wait_for("You:");
+    wait_for("● Recording 0:01");
+    keys("q");
+    wait_for("too short to keep; ending the session");
     let done = wait_for("Session saved to");
     assert!(done.contains("You:") && done.contains("slowly"), "{done}");
 

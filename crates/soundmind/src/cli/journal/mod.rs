@@ -347,7 +347,11 @@ fn take_answer(
             })
         }
         TakeEnd::Discarded { seconds, end_session } => {
-            println!("(a {seconds:.1} s take with almost no speech was discarded)");
+            if end_session {
+                println!("(the last {seconds:.1} s were too short to keep; ending the session)");
+            } else {
+                println!("(a {seconds:.1} s take with almost no speech was discarded)");
+            }
             Ok(TakeResult {
                 question_stands: !end_session,
                 end: end_session,
