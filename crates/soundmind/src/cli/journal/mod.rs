@@ -79,10 +79,15 @@ pub fn run(args: JournalArgs, mut flags: FlagOverrides) -> anyhow::Result<ExitCo
         config::resolve(&ConfigInputs::from_process(flags)).context("could not load the configuration")?;
     let root = config.sessions_dir.value.clone();
     std::fs::create_dir_all(&root).with_context(|| format!("could not create {}", root.display()))?;
+    // One voice loop per journal: a second one would record into the same folder at the same time. It is
+    // refused before the offer below, which must never touch a running loop's take.
+    let lock = || {
+        SessionLock::acquire(&root, repair::JOURNAL_LOCK, Duration::ZERO)
+            .context("another `soundmind journal` is running on this journal")
+    };
+    drop(lock()?);
     offer_pending_transcription(&config)?;
-    // One voice loop per journal: a second one would record into the same folder at the same time.
-    let _lock = SessionLock::acquire(&root, repair::JOURNAL_LOCK, Duration::ZERO)
-        .context("another `soundmind journal` is running on this journal")?;
+    let _lock = lock()?;
 
     for file in &args.input {
         // Unreadable files are refused before anything is recorded.
