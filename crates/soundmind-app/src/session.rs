@@ -330,7 +330,7 @@ impl SessionService {
     /// Records the answer to "is this helping?" (metadata only) and starts counting sessions afresh. Returns what
     /// to show for "making things worse": a gentle suggestion and the help lines.
     pub fn record_check_in(&self, answer: CheckIn) -> Result<Option<String>, SessionError> {
-        let newest = self.journal.list()?.into_iter().map(|e| e.id).max();
+        let newest = self.journal.ids()?.into_iter().max();
         if let Some(newest) = newest {
             self.journal.write_state(CHECK_IN_STATE, newest.as_str())?;
         }
@@ -347,9 +347,9 @@ impl SessionService {
         let last = last.as_deref().map(str::trim);
         let since = self
             .journal
-            .list()?
+            .ids()?
             .iter()
-            .filter(|e| last.is_none_or(|last| e.id.as_str() > last))
+            .filter(|id| last.is_none_or(|last| id.as_str() > last))
             .count();
         Ok(check_in_due(since))
     }

@@ -119,6 +119,11 @@ impl Journal {
     }
 
     /// Ids and paths of every `*.md` directly in the folder.
+    /// Every session id, unsorted, from the file names alone (no file is read).
+    pub fn ids(&self) -> Result<Vec<SessionId>, StoreError> {
+        Ok(self.session_ids()?.into_iter().map(|(id, _)| id).collect())
+    }
+
     fn session_ids(&self) -> Result<Vec<(SessionId, PathBuf)>, StoreError> {
         let mut out = Vec::new();
         for entry in self.read_root()? {

@@ -52,6 +52,20 @@ fn run_with(mut command: Command, stdin: &str) -> Run {
     }
 }
 
+/// `soundmind fix stt ARGS` on `journal` with the local tiny.en model.
+fn fix_stt(journal: &Path, home: &Path, args: &[&str]) -> Run {
+    let mut fix = Command::new(env!("CARGO_BIN_EXE_soundmind"));
+    fix.arg("--sessions-dir")
+        .arg(journal)
+        .args(["fix", "stt"])
+        .args(args)
+        .env_clear()
+        .env("HOME", home)
+        .env("SOUNDMIND_CONFIG", home.join("config.toml"))
+        .env("STT_MODEL", test_model("ggml-tiny.en.bin"));
+    run_with(fix, "")
+}
+
 fn clip(name: &str) -> (PathBuf, String) {
     let text = std::fs::read_to_string(test_model(&format!("clips/{name}.txt"))).unwrap();
     (test_model(&format!("clips/{name}.wav")), text)
@@ -288,15 +302,7 @@ fn kill_9_while_recording_never_loses_audio_and_fix_stt_completes_the_session() 
             "trial {trial}: {}",
             doc.body()
         );
-        let mut fix = Command::new(env!("CARGO_BIN_EXE_soundmind"));
-        fix.arg("--sessions-dir")
-            .arg(journal.path())
-            .args(["fix", "stt", "--too-short", "delete"])
-            .env_clear()
-            .env("HOME", home.path())
-            .env("SOUNDMIND_CONFIG", home.path().join("config.toml"))
-            .env("STT_MODEL", test_model("ggml-tiny.en.bin"));
-        let fixed = run_with(fix, "");
+        let fixed = fix_stt(journal.path(), home.path(), &["--too-short", "delete"]);
         assert_eq!(fixed.code, 0, "trial {trial}: {}\n{}", fixed.stdout, fixed.stderr);
         let (_, doc) = only_session(journal.path());
         assert!(
@@ -547,15 +553,7 @@ fn a_failed_transcription_keeps_the_audio_pending_and_asks_the_same_question_aga
     assert!(dir.join(&first).exists(), "the audio stays");
     assert!(dir.join(format!("{id}_01.stt.error.txt")).exists());
 
-    let mut fix = Command::new(env!("CARGO_BIN_EXE_soundmind"));
-    fix.arg("--sessions-dir")
-        .arg(journal.path())
-        .args(["fix", "stt"])
-        .env_clear()
-        .env("HOME", home.path())
-        .env("SOUNDMIND_CONFIG", home.path().join("config.toml"))
-        .env("STT_MODEL", test_model("ggml-tiny.en.bin"));
-    let fixed = run_with(fix, "");
+    let fixed = fix_stt(journal.path(), home.path(), &[]);
     assert_eq!(fixed.code, 0, "{}\n{}", fixed.stdout, fixed.stderr);
     let (_, doc) = only_session(journal.path());
     let Answer::Text(answer) = &doc.exchanges()[0].answer else {
@@ -600,15 +598,7 @@ fn a_full_disk_mid_answer_keeps_what_was_recorded() {
         "what was written stays"
     );
 
-    let mut fix = Command::new(env!("CARGO_BIN_EXE_soundmind"));
-    fix.arg("--sessions-dir")
-        .arg(journal.path())
-        .args(["fix", "stt"])
-        .env_clear()
-        .env("HOME", home.path())
-        .env("SOUNDMIND_CONFIG", home.path().join("config.toml"))
-        .env("STT_MODEL", test_model("ggml-tiny.en.bin"));
-    let fixed = run_with(fix, "");
+    let fixed = fix_stt(journal.path(), home.path(), &[]);
     assert_eq!(fixed.code, 0, "{}\n{}", fixed.stdout, fixed.stderr);
     let (_, doc) = only_session(journal.path());
     let Answer::Text(answer) = &doc.exchanges()[0].answer else {

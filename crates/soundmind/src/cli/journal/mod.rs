@@ -268,9 +268,9 @@ fn take_transcription(config: &Config, args: &JournalArgs) -> anyhow::Result<Tak
 fn newest_session(config: &Config) -> anyhow::Result<SessionId> {
     let sessions = soundmind_app::Sessions::from_config(config);
     sessions
-        .list()?
+        .journal()
+        .ids()?
         .into_iter()
-        .map(|e| e.id)
         .max()
         .context("there is no session to resume yet")
 }
