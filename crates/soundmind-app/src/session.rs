@@ -209,6 +209,34 @@ impl SessionService {
         }
     }
 
+    /// The service the configuration describes, as every front end builds it: the user's prompt overrides
+    /// (`prompts/`) and question bank next to the config file, the language, country and transcript formatting,
+    /// and the transcriber's name in new sessions' frontmatter. Also returns warnings about overrides that were
+    /// refused (the built-ins are used instead), for the front end to show.
+    pub fn configured(
+        config: &crate::config::Config,
+        chat: Arc<dyn ChatModel>,
+        transcription: Option<&crate::take::TakeTranscription>,
+    ) -> (Self, Vec<String>) {
+        let config_dir = crate::config::default_config_file().and_then(|f| f.parent().map(Path::to_path_buf));
+        let prompts = Prompts::load(config_dir.as_ref().map(|d| d.join("prompts")).as_deref());
+        let mut warnings: Vec<String> = prompts.warnings().iter().map(ToString::to_string).collect();
+        let bank_file = config_dir.map(|d| d.join(crate::questions::BANK_OVERRIDE_FILE));
+        let (bank, bank_warning) = crate::questions::load_bank(bank_file.as_deref());
+        warnings.extend(bank_warning);
+        let mut service = Self::new(config.sessions_dir.value.clone(), chat);
+        service.prompts = Arc::new(prompts);
+        service.bank = bank;
+        service.language = config.language.value.clone();
+        service.country = config.country.value.clone();
+        service.new_session.stt_formatting = config.stt_formatting.value.clone();
+        if let Some(t) = transcription {
+            service.new_session.model_stt = t.engine.model();
+            service.new_session.stt_backend = t.engine.name().to_string();
+        }
+        (service, warnings)
+    }
+
     /// The journal folder.
     pub fn sessions_dir(&self) -> &std::path::Path {
         self.journal.root()

@@ -5,6 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
+use anyhow::Context;
+
 use std::time::Duration;
 
 use soundmind_app::config::{ApiKeyProvider, Config, api_key};
@@ -127,9 +129,18 @@ fn gguf_model_path(config: &Config, requested: &str) -> anyhow::Result<(PathBuf,
     Ok((path, requested.to_string()))
 }
 
-/// The model store in the configured models folder, with the built-in catalogue.
+/// The model store in the configured models folder, with the built-in catalogue, or the one in the file
+/// `SOUNDMIND_CATALOG` names (a mirror inside an organisation, an offline install, tests).
 pub fn model_store(config: &Config) -> anyhow::Result<ModelStore> {
-    Ok(ModelStore::new(&config.models_dir.value, Catalog::builtin()?))
+    let catalog = match std::env::var_os("SOUNDMIND_CATALOG") {
+        Some(file) => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("could not read the catalogue {}", file.display()))?;
+            Catalog::from_toml(&text)?
+        }
+        None => Catalog::builtin()?,
+    };
+    Ok(ModelStore::new(&config.models_dir.value, catalog))
 }
 
 /// The speech-to-text engine the config (and `choice`) names.

@@ -18,6 +18,7 @@ mod keys;
 mod resolve;
 mod rows;
 mod secrets;
+mod settings;
 #[cfg(test)]
 mod tests;
 mod value;
@@ -32,6 +33,7 @@ pub use secrets::{
     ApiKeyProvider, KeychainStatus, Secret, SecretsError, api_key, keychain_status, secret_rows,
     store_api_key,
 };
+pub use settings::{Settings, needs_setup, save_settings};
 
 /// Environment variable naming the config file to read instead of the default location.
 pub const CONFIG_ENV: &str = "SOUNDMIND_CONFIG";
@@ -246,5 +248,13 @@ pub enum ConfigError {
         source_display: String,
         /// What is wrong with it.
         reason: String,
+    },
+    /// The config file could not be written.
+    #[error("could not write config file {}: {source}", path.display())]
+    WriteFile {
+        /// The config file.
+        path: PathBuf,
+        /// The I/O error.
+        source: io::Error,
     },
 }

@@ -21,6 +21,7 @@ mod journal;
 mod models;
 mod sessions;
 mod transcribe;
+mod web;
 
 /// Exit status for an error the user can fix (bad input, missing file).
 pub const EXIT_ERROR: u8 = 2;
@@ -82,6 +83,8 @@ enum Command {
     Crisis(crisis::CrisisArgs),
     /// Print a shell completion script
     Completions(completions::CompletionsArgs),
+    /// Open the journal in your browser (a server on 127.0.0.1 that only you can use)
+    Web(web::WebArgs),
 }
 
 /// Runs the parsed command line.
@@ -103,6 +106,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Export(args)) => export::run(args, &resolve(flags)?),
         Some(Command::Crisis(args)) => crisis::run(args, flags),
         Some(Command::Completions(args)) => completions::run(args),
+        Some(Command::Web(args)) => web::run(args, flags),
     }
 }
 

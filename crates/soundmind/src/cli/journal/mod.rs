@@ -15,7 +15,6 @@ use anyhow::Context;
 use clap::Args;
 use soundmind_app::SessionLock;
 use soundmind_app::config::{self, Config, ConfigInputs, FlagOverrides};
-use soundmind_app::questions::{BANK_OVERRIDE_FILE, load_bank};
 use soundmind_app::repair;
 use soundmind_app::session::{ActiveSession, SessionEvent, SessionService, TakeOutcome};
 use soundmind_app::take::{TakeControl, TakeEnd, TakeTranscription, record_take};
@@ -24,7 +23,7 @@ use soundmind_core::SessionId;
 use soundmind_core::safeguarding::CheckIn;
 use soundmind_engine::{CancelToken, Preset, SttOptions};
 
-use crate::cli::{EXIT_ERROR, prompts};
+use crate::cli::EXIT_ERROR;
 use crate::engines::{self, SttChoice};
 
 pub(crate) mod terminal;
@@ -222,27 +221,15 @@ fn offer_pending_transcription(config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The session service with the user's prompts, bank, language and country.
+/// The session service the configuration describes; refused overrides are reported as warnings.
 fn session_service(
     config: &Config,
     chat: Arc<dyn soundmind_engine::ChatModel>,
     transcription: Option<&TakeTranscription>,
 ) -> SessionService {
-    let mut service = SessionService::new(config.sessions_dir.value.clone(), chat);
-    service.prompts = Arc::new(prompts());
-    let bank_file =
-        config::default_config_file().and_then(|f| f.parent().map(|d| d.join(BANK_OVERRIDE_FILE)));
-    let (bank, warning) = load_bank(bank_file.as_deref());
-    if let Some(warning) = warning {
+    let (service, warnings) = SessionService::configured(config, chat, transcription);
+    for warning in warnings {
         eprintln!("soundmind: warning: {warning}");
-    }
-    service.bank = bank;
-    service.language = config.language.value.clone();
-    service.country = config.country.value.clone();
-    service.new_session.stt_formatting = config.stt_formatting.value.clone();
-    if let Some(t) = transcription {
-        service.new_session.model_stt = t.engine.model();
-        service.new_session.stt_backend = t.engine.name().to_string();
     }
     service
 }
