@@ -380,7 +380,7 @@ fn on_command(
 
 /// Little-endian 16-bit PCM to samples; `None` for a frame with half a sample.
 fn pcm16_to_f32(bytes: &[u8]) -> Option<Vec<f32>> {
-    if bytes.len() % 2 != 0 {
+    if !bytes.len().is_multiple_of(2) {
         return None;
     }
     Some(

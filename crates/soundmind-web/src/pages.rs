@@ -378,3 +378,29 @@ pub(crate) async fn generate_insights_route(State(state): State<AppState>) -> Re
         Err(e) => Err(PageError::bad_request(e.to_string())),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_compiles_and_journal_text_is_escaped() {
+        let templates = Templates::new();
+        let html = templates
+            .env
+            .get_template("session.html")
+            .unwrap()
+            .render(context! {
+                id => "250101_0900",
+                csrf => "t",
+                page => "session",
+                summary => "<script>alert(1)</script>",
+                exchanges => vec![json!({"question": "<b>Why?</b>", "answer": "a & b", "pending": null})],
+            })
+            .unwrap();
+        assert!(html.contains("&lt;script&gt;alert(1)"), "{html}");
+        assert!(html.contains("&lt;b&gt;Why?"));
+        assert!(html.contains("a &amp; b"));
+        assert!(!html.contains("<script>alert"));
+    }
+}

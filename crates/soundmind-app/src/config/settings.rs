@@ -264,7 +264,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("config.toml");
         std::fs::write(&file, "[journal]\nlanguage = \"en\"\n").unwrap();
-        let cases: Vec<(&str, Box<dyn Fn(&mut Settings)>)> = vec![
+        type Change = Box<dyn Fn(&mut Settings)>;
+        let cases: Vec<(&str, Change)> = vec![
             (
                 "journal.sessions_dir",
                 Box::new(|s| s.sessions_dir = "relative/dir".into()),
