@@ -4,7 +4,7 @@
 //! over a WebSocket and shows the session's events as they happen. Every asset is compiled into the binary.
 //!
 //! The server knows no concrete engine: the binary hands it an [`Engines`] that turns the configuration into a
-//! chat model and a transcriber, the same way the CLI does. The desktop app mounts the same [`router`].
+//! chat model and a transcriber, the same way the CLI does. The desktop app is to mount the same [`router`].
 #![warn(missing_docs)]
 
 use std::net::{Ipv4Addr, SocketAddr};
