@@ -38,8 +38,9 @@ ensure_rust() {
 # for their bindings, D-Bus for the keychain, libopus for browser audio.
 BUILD_PACKAGES=(build-essential pkg-config cmake clang libclang-dev libdbus-1-dev libopus-dev libasound2-dev)
 
-# What the tests need on top: ffmpeg makes every audio format from one signal, espeak-ng and sox make speech.
-TEST_PACKAGES=(ffmpeg espeak-ng sox tmux)
+# What the tests need on top: ffmpeg makes every audio format from one signal, espeak-ng and sox make speech,
+# chromium runs the browser UI's tests (driven from node, see scripts/browser-deps).
+TEST_PACKAGES=(ffmpeg espeak-ng sox tmux chromium)
 
 # Everything Soundmind caches outside the clone (build output, test models).
 SOUNDMIND_CACHE="${SOUNDMIND_CACHE:-$HOME/.cache/soundmind}"

@@ -1,5 +1,6 @@
 //! `soundmind web`: the browser UI on 127.0.0.1, opened in the default browser.
 
+use std::io::Write;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -80,7 +81,8 @@ pub fn run(args: WebArgs, flags: FlagOverrides) -> anyhow::Result<ExitCode> {
             .serve(stop_signal())
             .await
             .context("the web server stopped")?;
-        println!("Soundmind stopped.");
+        // Whoever started us may have stopped reading; that is no reason to fail on the way out.
+        let _ = writeln!(std::io::stdout(), "Soundmind stopped.");
         anyhow::Ok(ExitCode::SUCCESS)
     })
 }
