@@ -46,7 +46,7 @@ pub enum TakeControl {
 }
 
 /// What a take's meter shows, several times a second.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TakeLevel {
     /// Seconds recorded so far.
     pub seconds: f64,
@@ -54,6 +54,9 @@ pub struct TakeLevel {
     pub dbfs: f32,
     /// Whether the take is paused.
     pub paused: bool,
+    /// The words of pieces transcribed since the last call (streaming transcription), to show while the person
+    /// is still speaking. Provisional: the saved answer is the whole take's transcript.
+    pub heard: Option<String>,
 }
 
 /// How a take ended.
@@ -185,12 +188,14 @@ pub fn record_take(
                     seconds: samples.len() as f64 / f64::from(SAMPLE_RATE),
                     dbfs: level::rms_dbfs(&chunk),
                     paused,
+                    heard: chunker.heard(),
                 });
             }
             Ok(SourceEvent::Audio(_)) => on_level(TakeLevel {
                 seconds: samples.len() as f64 / f64::from(SAMPLE_RATE),
                 dbfs: f32::NEG_INFINITY,
                 paused,
+                heard: chunker.heard(),
             }),
             Ok(SourceEvent::End) | Err(RecvTimeoutError::Disconnected) => break,
             Ok(SourceEvent::Failed(e)) => {
@@ -243,6 +248,8 @@ struct Chunker {
     jobs: Option<Sender<(usize, Vec<f32>)>>,
     worker: Option<JoinHandle<Vec<Piece>>>,
     cancel: CancelToken,
+    /// Each piece's words as soon as it is transcribed.
+    heard: Receiver<String>,
 }
 
 struct Piece {
@@ -253,6 +260,7 @@ struct Piece {
 impl Chunker {
     fn new(transcription: TakeTranscription) -> Self {
         let (jobs, rx) = mpsc::channel::<(usize, Vec<f32>)>();
+        let (heard_tx, heard) = mpsc::channel();
         let cancel = CancelToken::new();
         let worker = {
             let transcription = transcription.clone();
@@ -261,15 +269,20 @@ impl Chunker {
                 .name("take-stt".into())
                 .spawn(move || {
                     rx.into_iter()
-                        .map(|(offset, audio)| Piece {
-                            offset,
-                            transcript: stt::transcribe(
+                        .map(|(offset, audio)| {
+                            let transcript = stt::transcribe(
                                 transcription.engine.as_ref(),
                                 &audio,
                                 &transcription.options,
                                 &mut |_| {},
                                 &cancel,
-                            ),
+                            );
+                            if let Ok(t) = &transcript
+                                && !t.text.trim().is_empty()
+                            {
+                                let _ = heard_tx.send(t.text.trim().to_string());
+                            }
+                            Piece { offset, transcript }
                         })
                         .collect()
                 })
@@ -282,7 +295,14 @@ impl Chunker {
             jobs: Some(jobs),
             worker: Some(worker),
             cancel,
+            heard,
         }
+    }
+
+    /// Words of pieces transcribed since the last call, if any.
+    fn heard(&self) -> Option<String> {
+        let words: Vec<String> = self.heard.try_iter().collect();
+        (!words.is_empty()).then(|| words.join(" "))
     }
 
     /// Sends the speech so far when it is long enough and has just ended in a pause, or, in a long stretch without

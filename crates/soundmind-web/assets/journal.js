@@ -34,6 +34,7 @@
   function setState(next, notice) {
     state = next;
     root.dataset.state = next;
+    if (next !== "recording") $("meter-bar").style.width = "0%";
     $("status").textContent = labels[next] ?? next;
     if (notice !== undefined) show("notice", notice);
     const canAnswer = control && (next === "ready");
@@ -92,7 +93,15 @@
         $("timer").textContent = Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0");
         break;
       }
+      case "heard": {
+        // Provisional words while the person is still speaking; the saved transcript replaces them.
+        const heard = $("heard");
+        heard.textContent = (heard.textContent + " " + event.text).trim();
+        heard.hidden = false;
+        break;
+      }
       case "transcript":
+        show("heard", "");
         // The answer is saved: it joins the history under the question it answers.
         appendExchange($("question").textContent, event.text);
         break;
@@ -166,6 +175,7 @@
       const node = new AudioWorkletNode(context, "pcm-recorder");
       node.port.onmessage = (e) => { if (socket.readyState === WebSocket.OPEN) socket.send(e.data); };
       send({ type: "start" });
+      show("heard", "");
       context.createMediaStreamSource(stream).connect(node);
       recording = { stream, context, node };
     } else {

@@ -571,6 +571,9 @@ fn record(
     shared.set_state("recording", None);
     let mut last_level = Instant::now() - LEVEL_INTERVAL;
     let mut on_level = |level: TakeLevel| {
+        if let Some(words) = &level.heard {
+            shared.publish(json!({"type": "heard", "text": words}));
+        }
         if last_level.elapsed() >= LEVEL_INTERVAL {
             last_level = Instant::now();
             let dbfs = if level.dbfs.is_finite() {
