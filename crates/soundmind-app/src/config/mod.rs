@@ -7,7 +7,8 @@
 //!
 //! Environment names are those of the Python app Healthyself Journal (HSJ) where it had one
 //! (`SESSIONS_DIR`, `LLM_MODEL`, `STT_BACKEND`, `LLM_CLOUD_OFF`, ...), so an HSJ user's setup keeps
-//! working. The config file is only ever read here, never written.
+//! working. The config file is read by [`resolve`]; the settings a front end edits ([`Settings`]) are written
+//! back by [`save_settings`], which edits the file in place and keeps the person's comments and other keys.
 //!
 //! API keys are not part of [`Config`]: they live in the environment or the OS keychain and are
 //! read on demand through [`api_key`]; [`secret_rows`] reports only whether each is set.
