@@ -44,3 +44,41 @@ TEST_PACKAGES=(ffmpeg espeak-ng sox tmux chromium)
 
 # Everything Soundmind caches outside the clone (build output, test models).
 SOUNDMIND_CACHE="${SOUNDMIND_CACHE:-$HOME/.cache/soundmind}"
+
+# install_browser_driver: what crates/soundmind/tests/web.rs drives Chromium with. Debian's chromium comes from
+# TEST_PACKAGES; this adds node (Debian's nodejs and npm, only when no node is on PATH) and playwright-core, pinned
+# by tests/browser/package-lock.json, installed with `npm ci` once per lock file into
+# $SOUNDMIND_CACHE/browser/<hash of the lock>. Exports SOUNDMIND_BROWSER_MODULES (that node_modules folder; the
+# tests pass it to node as NODE_PATH). Idempotent: a second run with the same lock only checks the folder.
+install_browser_driver() {
+  local root
+  root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+  command -v node >/dev/null 2>&1 || apt_install nodejs npm
+  local major
+  major=$(node -p 'process.versions.node.split(".")[0]')
+  if [ "$major" -lt 20 ]; then
+    echo "soundmind: the browser tests need node 20 or later (playwright-core); found $(node --version)" >&2
+    return 1
+  fi
+  local lock="$root/tests/browser/package-lock.json"
+  local dir
+  dir="$SOUNDMIND_CACHE/browser/$(sha256sum "$lock" | cut -c1-16)"
+  if [ ! -f "$dir/node_modules/playwright-core/package.json" ]; then
+    echo "soundmind: installing the browser-test driver into $dir" >&2
+    rm -rf "$dir.tmp"
+    mkdir -p "$dir.tmp"
+    cp "$root/tests/browser/package.json" "$lock" "$dir.tmp/"
+    local attempt
+    for attempt in 1 2 3; do
+      if (cd "$dir.tmp" && npm ci --no-audit --no-fund --ignore-scripts --prefer-offline >&2); then
+        break
+      fi
+      [ "$attempt" -eq 3 ] && { echo "soundmind: npm ci failed" >&2; return 1; }
+      echo "soundmind: npm ci failed (attempt $attempt); retrying in $((attempt * 10)) s" >&2
+      sleep $((attempt * 10))
+    done
+    rm -rf "$dir"
+    mv "$dir.tmp" "$dir"
+  fi
+  export SOUNDMIND_BROWSER_MODULES="$dir/node_modules"
+}
