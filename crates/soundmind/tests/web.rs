@@ -170,6 +170,13 @@ fn browser_modules() -> PathBuf {
     dir
 }
 
+/// One browser scenario at a time, whatever `--test-threads` says: each runs Chromium and the real models, and two
+/// at once on a small machine only make both slow enough to hit their timeouts.
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// Runs one driver scenario; its one line of JSON.
 fn drive(scenario: &str, url: &str, arg: Option<&str>) -> Value {
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
@@ -345,6 +352,7 @@ const HEARD: [&str; 3] = ["river", "week", "first time"];
 /// session file and the take's audio on disk. Also reports the page load and the idle server's memory.
 #[test]
 fn a_spoken_answer_is_transcribed_asked_and_saved() {
+    let _serial = one_at_a_time();
     let (journal, home) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let (wav, seconds) = spoken(home.path(), SENTENCE);
     let server = Server::start("voice", Some(journal.path()), home.path(), &[]);
@@ -432,6 +440,7 @@ fn a_spoken_answer_is_transcribed_asked_and_saved() {
 /// b. A typed answer joins the history and the file, and the next question comes.
 #[test]
 fn a_typed_answer_is_saved_and_answered() {
+    let _serial = one_at_a_time();
     let (journal, home) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let server = Server::start("typed", Some(journal.path()), home.path(), &[]);
     let typed = "I finally called my sister and we laughed about the old garden.";
@@ -457,6 +466,7 @@ fn a_typed_answer_is_saved_and_answered() {
 /// exchange is in the file (transcribed, or a pending placeholder), and the reloaded page shows it.
 #[test]
 fn a_reload_in_the_middle_of_a_take_keeps_the_answer() {
+    let _serial = one_at_a_time();
     let (journal, home) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let (wav, _) = spoken(home.path(), SENTENCE);
     let server = Server::start("reload", Some(journal.path()), home.path(), &[]);
@@ -516,6 +526,7 @@ fn a_reload_in_the_middle_of_a_take_keeps_the_answer() {
 /// d. A second tab on the same session is told so and only watches; the first keeps control.
 #[test]
 fn a_second_tab_only_watches() {
+    let _serial = one_at_a_time();
     let (journal, home) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let server = Server::start("tabs", Some(journal.path()), home.path(), &[]);
     let seen = drive("tabs", &server.url, None);
@@ -532,6 +543,7 @@ fn a_second_tab_only_watches() {
 /// reloaded page shows it installed; the file is in the models folder and the config names the chosen folder.
 #[test]
 fn first_run_setup_and_a_model_download_that_fails_then_is_retried() {
+    let _serial = one_at_a_time();
     use soundmind_testkit::servers::{FileServer, Serve};
 
     let home = tempfile::tempdir().unwrap();
@@ -636,6 +648,7 @@ fn assert_form_post_accepted(seen: &Value, path: &str, status: Option<u64>) {
 /// h. The settings form, saved in the browser as a person does it: 303 to `/settings?saved=true`, the file written.
 #[test]
 fn the_settings_form_saves_in_the_browser() {
+    let _serial = one_at_a_time();
     let (journal, home) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let server = Server::start("settings", Some(journal.path()), home.path(), &[]);
     let seen = drive("settings", &server.url, Some("IE"));
@@ -653,6 +666,7 @@ fn the_settings_form_saves_in_the_browser() {
 /// f. Search over a journal of real HSJ sessions finds the one with the word and links to it.
 #[test]
 fn search_finds_the_hsj_session_with_the_word() {
+    let _serial = one_at_a_time();
     let journal = soundmind_testkit::hsj_journal_copy();
     let home = tempfile::tempdir().unwrap();
     let server = Server::start("search", Some(journal.path()), home.path(), &[]);
@@ -697,6 +711,7 @@ fn search_finds_the_hsj_session_with_the_word() {
 /// are refused with 403, while the same requests with every piece in place get through.
 #[test]
 fn cross_site_requests_and_requests_missing_a_credential_are_refused() {
+    let _serial = one_at_a_time();
     let (journal, home) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let config_path = home.path().join("config.toml");
     let config = "[journal]\nlanguage = \"en\"\n";
