@@ -100,11 +100,19 @@
         heard.hidden = false;
         break;
       }
-      case "transcript":
+      case "transcript": {
         show("heard", "");
-        // The answer is saved: it joins the history under the question it answers.
-        appendExchange($("question").textContent, event.text);
+        // The answer is saved. After a reload mid-answer the page already shows it as kept and waiting: fill that
+        // in; otherwise it joins the history under the question it answers.
+        const pending = $("history").querySelector(".answer.pending");
+        if (pending) {
+          pending.textContent = event.text;
+          pending.classList.remove("pending");
+        } else {
+          appendExchange($("question").textContent, event.text);
+        }
         break;
+      }
       case "attempt": streamed = ""; $("question").textContent = ""; break;
       case "token":
         streamed += event.text;

@@ -157,10 +157,7 @@ pub(crate) async fn download(
     if state.downloads().running(&name) {
         return (StatusCode::ACCEPTED, axum::Json(json!({"already": true}))).into_response();
     }
-    let http = match state.engines().http(&config) {
-        Ok(http) => http,
-        Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
-    };
+    let engines = std::sync::Arc::clone(state.engines());
     let downloads = state.downloads().clone();
     let mut current = Progress {
         name: name.clone(),
@@ -170,7 +167,17 @@ pub(crate) async fn download(
         message: None,
     };
     downloads.update(current.clone());
+    // The HTTP client is blocking: it is built and used on a thread of its own, never on the async runtime.
     std::thread::spawn(move || {
+        let http = match engines.http(&config) {
+            Ok(http) => http,
+            Err(e) => {
+                current.state = "failed";
+                current.message = Some(e.to_string());
+                downloads.update(current);
+                return;
+            }
+        };
         let mut on_event = |event: DownloadEvent| {
             match event {
                 DownloadEvent::Started { total, .. } => current.total = total,
@@ -254,8 +261,16 @@ pub(crate) async fn add(
     if let Err(e) = stream_to_file(body, &path, ADD_LIMIT).await {
         return e.into_response();
     }
-    let name = query.name.as_deref().filter(|n| !n.is_empty());
-    let result = store.add(&path, name);
+    let name = query.name.filter(|n| !n.is_empty());
+    // Checking and copying a model file takes a while: off the async runtime.
+    let staged = path.clone();
+    let result = tokio::task::spawn_blocking(move || store.add(&staged, name.as_deref()))
+        .await
+        .map_err(|e| soundmind_models::ModelError::Io {
+            path: path.clone(),
+            source: std::io::Error::other(e),
+        })
+        .and_then(|r| r);
     let _ = std::fs::remove_file(&path);
     match result {
         Ok(status) => (

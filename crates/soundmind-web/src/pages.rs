@@ -345,8 +345,10 @@ pub(crate) async fn insights_file(
 /// `POST /insights`: generates insights from the sessions since the last ones, then shows them.
 pub(crate) async fn generate_insights_route(State(state): State<AppState>) -> Result<Response, PageError> {
     let config = state.config();
-    let chat = state.engines().chat(&config).map_err(PageError::engine)?;
+    let engines = std::sync::Arc::clone(state.engines());
+    // Engines may build a blocking HTTP client: everything runs off the async runtime.
     let result = tokio::task::spawn_blocking(move || {
+        let chat = engines.chat(&config).map_err(|e| e.to_string())?;
         let sessions = Sessions::from_config(&config);
         let (service, _) = soundmind_app::session::SessionService::configured(&config, chat, None);
         let request = InsightsRequest {
@@ -363,6 +365,7 @@ pub(crate) async fn generate_insights_route(State(state): State<AppState>) -> Re
             &mut |_| {},
             &CancelToken::new(),
         )
+        .map_err(|e| e.to_string())
     })
     .await
     .map_err(PageError::other)?;
@@ -375,7 +378,7 @@ pub(crate) async fn generate_insights_route(State(state): State<AppState>) -> Re
                 .unwrap_or_default();
             Ok(Redirect::to(&format!("/insights/{name}")).into_response())
         }
-        Err(e) => Err(PageError::bad_request(e.to_string())),
+        Err(e) => Err(PageError::bad_request(e)),
     }
 }
 
