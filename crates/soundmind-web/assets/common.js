@@ -8,6 +8,17 @@ window.soundmind = {
     return fetch(url, { method: "POST", headers, body, credentials: "same-origin" });
   },
 };
+// The desktop app's native folder dialog fills in the field the button names.
+document.addEventListener("click", async (event) => {
+  const button = event.target.closest("button[data-pick-folder]");
+  if (!button) return;
+  event.preventDefault();
+  button.disabled = true;
+  const response = await window.soundmind.post("/settings/pick-folder");
+  const picked = response.ok ? await response.json() : null;
+  if (picked && picked.path) document.getElementById(button.dataset.pickFolder).value = picked.path;
+  button.disabled = false;
+});
 document.addEventListener("click", async (event) => {
   const button = event.target.closest("button[data-post]");
   if (!button) return;

@@ -1,4 +1,5 @@
-// The journal page: one WebSocket carries the microphone (16 kHz PCM) up and the session's events down.
+// The journal page: one WebSocket carries the microphone (16 kHz PCM) up and the session's events down. In the
+// desktop app the server records from the native microphone instead, and the page only sends the keys.
 // Text from the server is always set with textContent, never as HTML.
 "use strict";
 (() => {
@@ -8,7 +9,8 @@
   let socket = null;
   let control = false;
   let state = root.dataset.state;
-  let recording = null; // { stream, context, node, recorder, chunks }
+  let recording = null; // { stream, context, node } | { recorder, chunks } | { native: true }
+  let nativeMic = false;
   let paused = false;
   let streamed = "";
 
@@ -70,12 +72,17 @@
     switch (event.type) {
       case "hello":
         control = event.control;
+        nativeMic = Boolean(event.native_mic);
         if (!control) show("busy", "This session is open in another tab or window; this one only watches.");
         if (event.snapshot.question) $("question").textContent = event.snapshot.question;
         setState(event.snapshot.state, event.snapshot.notice);
         break;
       case "busy": show("busy", event.text); break;
-      case "state": setState(event.state, event.notice); break;
+      case "state":
+        // The native microphone's take ends on the server (a finished test file, a closed device).
+        if (recording && recording.native && event.state !== "recording") recording = null;
+        setState(event.state, event.notice);
+        break;
       case "first_run": show("first-run", event.text); break;
       case "started":
         root.dataset.session = event.session;
@@ -134,7 +141,10 @@
       case "summary": show("summary", event.text); break;
       case "ended": show("footer", event.footer); break;
       case "discarded": case "pending": message(event.text, event.type); break;
-      case "error": message(event.text, "error"); break;
+      case "error":
+        if (recording && recording.native && state === "recording") { recording = null; setState("ready"); }
+        message(event.text, "error");
+        break;
       case "checkin": {
         $("checkin-question").textContent = event.question;
         const answers = $("checkin-answers");
@@ -171,11 +181,18 @@
 
   async function startRecording() {
     if (recording || !control) return;
+    paused = false;
+    if (nativeMic) {
+      recording = { native: true };
+      send({ type: "start" });
+      show("heard", "");
+      setState("recording");
+      return;
+    }
     const stream = await navigator.mediaDevices.getUserMedia({
       audio: { channelCount: 1, echoCancellation: true, noiseSuppression: true },
     }).catch((e) => { message("The microphone is not available: " + e.message, "error"); return null; });
     if (!stream) return;
-    paused = false;
     if (window.AudioWorkletNode) {
       let context;
       try { context = new AudioContext({ sampleRate: 16000 }); } catch { context = new AudioContext(); }
@@ -201,6 +218,7 @@
     if (!recording) return null;
     const current = recording;
     recording = null;
+    if (current.native) return current;
     current.stream.getTracks().forEach((t) => t.stop());
     if (current.context) current.context.close();
     return current;

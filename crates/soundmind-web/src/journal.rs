@@ -5,6 +5,9 @@
 //! `begin_take` → `record_take` → `submit_take` path as `soundmind journal`: the segment is on disk as the audio
 //! arrives, so a reload or a dropped connection ends the take with everything received kept and transcribed.
 //! One tab controls the session; a second one is told so and only watches.
+//!
+//! In the desktop app the [`Shell`](crate::Shell) records instead: the page sends the same keys, the server
+//! opens the native microphone, and the meter comes back the same way.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -248,9 +251,9 @@ pub(crate) async fn websocket(State(state): State<AppState>, upgrade: WebSocketU
         .on_upgrade(move |socket| connection(state, socket))
 }
 
-/// A take the page is streaming: its audio and its keys.
+/// A take in progress: its keys, and its audio when the page streams it (`None`: the native microphone records).
 struct LiveTake {
-    audio: Sender<SourceEvent>,
+    audio: Option<Sender<SourceEvent>>,
     controls: Sender<TakeControl>,
 }
 
@@ -260,7 +263,10 @@ async fn connection(state: AppState, socket: WebSocket) {
     let mut events = runner.shared.events.subscribe();
     let (mut outgoing, mut incoming) = socket.split();
     let control = runner.claim(id).await;
-    let hello = json!({"type": "hello", "control": control, "snapshot": runner.snapshot()});
+    let native_mic = state.shell().is_some();
+    let hello = json!({
+        "type": "hello", "control": control, "snapshot": runner.snapshot(), "native_mic": native_mic,
+    });
     if outgoing.send(Message::text(hello.to_string())).await.is_err() {
         runner.release(id);
         return;
@@ -291,9 +297,9 @@ async fn connection(state: AppState, socket: WebSocket) {
                 }
                 match message {
                     Message::Binary(bytes) => {
-                        if let Some(live) = &take
+                        if let Some(LiveTake { audio: Some(audio), .. }) = &take
                             && let Some(samples) = pcm16_to_f32(&bytes)
-                            && live.audio.send(SourceEvent::Audio(samples)).is_err()
+                            && audio.send(SourceEvent::Audio(samples)).is_err()
                         {
                             take = None;
                         }
@@ -309,8 +315,13 @@ async fn connection(state: AppState, socket: WebSocket) {
             }
         }
     }
-    // Dropping the take's audio ends it: everything received so far is kept and transcribed.
-    drop(take);
+    // Dropping the take's audio ends it: everything received so far is kept and transcribed. The native
+    // microphone does not notice a closed window, so it is told to stop the same way.
+    if let Some(live) = take.take()
+        && live.audio.is_none()
+    {
+        let _ = live.controls.send(TakeControl::Stop);
+    }
     if control {
         runner.release(id);
     }
@@ -331,9 +342,21 @@ fn on_command(
     let control = |c| take.as_ref().map(|live: &LiveTake| live.controls.send(c));
     match message["type"].as_str().unwrap_or_default() {
         "start" => {
-            let (audio, audio_rx) = mpsc::channel();
             let (controls, controls_rx) = mpsc::channel();
-            let stream = Stream::new(audio_rx, || {});
+            let (audio, stream) = match state.shell() {
+                Some(shell) => match open_microphone(shell.as_ref(), &state.config()) {
+                    Ok(stream) => (None, stream),
+                    Err(why) => {
+                        return Some(
+                            json!({"type": "error", "text": format!("The microphone is not available: {why}")}),
+                        );
+                    }
+                },
+                None => {
+                    let (audio, audio_rx) = mpsc::channel();
+                    (Some(audio), Stream::new(audio_rx, || {}))
+                }
+            };
             *take = Some(LiveTake { audio, controls });
             runner.send(
                 state,
@@ -376,6 +399,11 @@ fn on_command(
         }
     }
     None
+}
+
+fn open_microphone(shell: &dyn crate::Shell, config: &Config) -> Result<Stream, String> {
+    let mut microphone = shell.microphone(config).map_err(|e| e.to_string())?;
+    microphone.open().map_err(|e| e.to_string())
 }
 
 /// Little-endian 16-bit PCM to samples; `None` for a frame with half a sample.

@@ -4,14 +4,17 @@
 //! over a WebSocket and shows the session's events as they happen. Every asset is compiled into the binary.
 //!
 //! The server knows no concrete engine: the binary hands it an [`Engines`] that turns the configuration into a
-//! chat model and a transcriber, the same way the CLI does. The desktop app is to mount the same [`router`].
+//! chat model and a transcriber, the same way the CLI does. The desktop app serves the same pages to its window
+//! and adds a [`Shell`]: the native microphone and folder picker.
 #![warn(missing_docs)]
 
 use std::net::{Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use soundmind_app::config::{Config, ConfigInputs};
 use soundmind_app::take::TakeTranscription;
+use soundmind_audio::AudioSource;
 use soundmind_engine::ChatModel;
 
 mod assets;
@@ -23,6 +26,7 @@ mod settings;
 mod state;
 mod upload;
 
+pub use pages::open_in_file_manager;
 pub use security::Access;
 pub use state::AppState;
 
@@ -40,6 +44,16 @@ pub trait Engines: Send + Sync + 'static {
     fn http(&self, config: &Config) -> Result<soundmind_remote::Http, EngineSetupError>;
     /// The models folder with its catalogue.
     fn model_store(&self, config: &Config) -> Result<soundmind_models::ModelStore, EngineSetupError>;
+}
+
+/// What the app around the server does that a browser tab cannot. The desktop app provides one; `soundmind web`
+/// does not, and its pages capture the microphone themselves.
+pub trait Shell: Send + Sync + 'static {
+    /// The microphone for one answer, opened by the server when the page presses Record (so capture does not
+    /// depend on the webview's microphone permission).
+    fn microphone(&self, config: &Config) -> Result<Box<dyn AudioSource>, EngineSetupError>;
+    /// Asks the person for a folder, starting at `start`; `None` when they cancel. Blocks until they answer.
+    fn pick_folder(&self, start: &Path) -> Option<PathBuf>;
 }
 
 /// Why the server could not start.
@@ -71,6 +85,16 @@ pub struct WebServer {
 impl WebServer {
     /// Binds 127.0.0.1:`port` (0: a free port) and prepares the state. Only loopback is ever bound.
     pub async fn bind(port: u16, inputs: ConfigInputs, engines: Arc<dyn Engines>) -> Result<Self, WebError> {
+        Self::bind_with_shell(port, inputs, engines, None).await
+    }
+
+    /// [`bind`](Self::bind) for an app that adds native capabilities to the pages.
+    pub async fn bind_with_shell(
+        port: u16,
+        inputs: ConfigInputs,
+        engines: Arc<dyn Engines>,
+        shell: Option<Arc<dyn Shell>>,
+    ) -> Result<Self, WebError> {
         let listener = tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
             .await
             .map_err(|source| WebError::Bind { port, source })?;
@@ -79,8 +103,13 @@ impl WebServer {
             .map_err(|source| WebError::Bind { port, source })?
             .port();
         let access = Access::new(port)?;
-        let state = AppState::new(inputs, engines, access)?;
+        let state = AppState::new(inputs, engines, access, shell)?;
         Ok(Self { listener, state })
+    }
+
+    /// The server's state: its configuration as it is now, for menus outside the pages.
+    pub fn state(&self) -> &AppState {
+        &self.state
     }
 
     /// The address to open: it carries the one-time token that becomes the session cookie.
@@ -125,6 +154,8 @@ pub fn router(state: AppState) -> axum::Router {
         )
         .route("/insights/{file}", get(pages::insights_file))
         .route("/settings", get(settings::page).post(settings::save))
+        .route("/settings/pick-folder", post(settings::pick_folder))
+        .route("/about", get(pages::about))
         .route("/setup", get(settings::setup).post(settings::save_setup))
         .route("/models", get(models::page))
         .route("/models/events", get(models::events))

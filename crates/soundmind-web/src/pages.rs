@@ -34,6 +34,7 @@ impl Templates {
             ("setup.html", include_str!("../templates/setup.html")),
             ("models.html", include_str!("../templates/models.html")),
             ("error.html", include_str!("../templates/error.html")),
+            ("about.html", include_str!("../templates/about.html")),
         ] {
             env.add_template(name, source)
                 .expect("built-in templates are valid (checked by the tests)");
@@ -104,6 +105,7 @@ pub(crate) fn render(
         .render(context! {
             csrf => state.access().csrf(),
             page => page,
+            desktop => state.shell().is_some(),
             ..minijinja::Value::from_serialize(&context)
         })
         .map_err(PageError::other)?;
@@ -264,7 +266,7 @@ pub(crate) async fn reveal_session(State(state): State<AppState>, Path(id): Path
         Ok((id, _)) => sessions.journal().session_path(&id),
         Err(e) => return (StatusCode::NOT_FOUND, e.to_string()).into_response(),
     };
-    match reveal(&path) {
+    match open_in_file_manager(&path) {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => (
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -274,9 +276,9 @@ pub(crate) async fn reveal_session(State(state): State<AppState>, Path(id): Path
     }
 }
 
-/// Opens the folder holding `path` in the system's file manager (`SOUNDMIND_OPENER` replaces the opener, for
-/// desktops where the default is wrong).
-pub(crate) fn reveal(path: &std::path::Path) -> std::io::Result<()> {
+/// Opens the folder holding `path` in the system's file manager, showing `path` where the platform can
+/// (`SOUNDMIND_OPENER` replaces the opener, for desktops where the default is wrong). Does not wait for it.
+pub fn open_in_file_manager(path: &std::path::Path) -> std::io::Result<()> {
     let folder = path.parent().unwrap_or(path);
     let mut command = match std::env::var_os("SOUNDMIND_OPENER") {
         Some(opener) => {
@@ -320,6 +322,55 @@ pub(crate) async fn insights(State(state): State<AppState>) -> Result<Html<Strin
         })
         .collect();
     render(&state, "insights.html", json!({"entries": entries}))
+}
+
+/// The parts Soundmind is built from, with their licences, for the About page.
+const COMPONENTS: &[(&str, &str, &str)] = &[
+    ("whisper.cpp", "MIT", "speech to text, in-process"),
+    (
+        "llama.cpp and ggml",
+        "MIT",
+        "the local language model, in-process",
+    ),
+    ("Tauri", "MIT or Apache-2.0", "the desktop window"),
+    ("axum, tokio, hyper", "MIT", "this local server"),
+    ("minijinja", "Apache-2.0", "these pages"),
+    (
+        "symphonia, rubato, cpal",
+        "MPL-2.0, MIT, Apache-2.0",
+        "audio decoding, resampling and capture",
+    ),
+    ("SQLite (rusqlite)", "public domain, MIT", "the search index"),
+];
+
+/// `GET /about`: the version, the licences of Soundmind, its main parts and every catalogue model.
+pub(crate) async fn about(State(state): State<AppState>) -> Result<Html<String>, PageError> {
+    let config = state.config();
+    // The models' licences matter most: their weights are what runs on the person's words.
+    let models: Vec<_> = match state.engines().model_store(&config) {
+        Ok(store) => store
+            .catalog()
+            .entries()
+            .iter()
+            .map(|e| json!({"name": e.name, "licence": e.licence, "description": e.description}))
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    let components: Vec<_> = COMPONENTS
+        .iter()
+        .map(|(name, licence, role)| json!({"name": name, "licence": licence, "role": role}))
+        .collect();
+    render(
+        &state,
+        "about.html",
+        json!({
+            "version": env!("CARGO_PKG_VERSION"),
+            "licence": env!("CARGO_PKG_LICENSE"),
+            "components": components,
+            "models": models,
+            "sessions_dir": config.sessions_dir.value.display().to_string(),
+        }),
+    )
 }
 
 /// `GET /insights/{file}`: one insights file to read.

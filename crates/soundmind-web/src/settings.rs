@@ -1,9 +1,10 @@
 //! The settings page and the first-run setup: both write the TOML config file through the application's
 //! settings writer (validated, comments kept, atomic), and API keys go to the OS keychain, never to the file.
 
-use axum::Form;
 use axum::extract::{Query, State};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::{Form, Json};
 use serde::Deserialize;
 use serde_json::json;
 use soundmind_app::config::{self, ApiKeyProvider, Settings};
@@ -28,6 +29,19 @@ fn config_file(state: &AppState) -> Result<std::path::PathBuf, PageError> {
 pub(crate) struct Saved {
     #[serde(default)]
     saved: bool,
+}
+
+/// `POST /settings/pick-folder`: the desktop app's folder dialog, opened at the sessions folder. Answers
+/// `{"path": "…"}`, or `{"path": null}` when the person cancels; 404 in a browser, which has no such dialog.
+pub(crate) async fn pick_folder(State(state): State<AppState>) -> Response {
+    let Some(shell) = state.shell().cloned() else {
+        return (StatusCode::NOT_FOUND, "Only the desktop app has a folder dialog.").into_response();
+    };
+    let start = state.config().sessions_dir.value;
+    match tokio::task::spawn_blocking(move || shell.pick_folder(&start)).await {
+        Ok(path) => Json(json!({"path": path.map(|p| p.display().to_string())})).into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    }
 }
 
 fn keys_present() -> serde_json::Value {

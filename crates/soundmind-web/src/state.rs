@@ -8,7 +8,7 @@ use soundmind_app::config::{self, Config, ConfigInputs};
 use crate::journal::JournalRunner;
 use crate::models::Downloads;
 use crate::pages::Templates;
-use crate::{Access, Engines, WebError};
+use crate::{Access, Engines, Shell, WebError};
 
 /// Shared state; cheap to clone.
 #[derive(Clone)]
@@ -20,6 +20,7 @@ struct Inner {
     inputs: ConfigInputs,
     config: RwLock<Config>,
     engines: Arc<dyn Engines>,
+    shell: Option<Arc<dyn Shell>>,
     access: Access,
     journal: JournalRunner,
     downloads: Downloads,
@@ -35,14 +36,20 @@ impl std::fmt::Debug for AppState {
 }
 
 impl AppState {
-    /// State for a server whose configuration comes from `inputs`.
-    pub fn new(inputs: ConfigInputs, engines: Arc<dyn Engines>, access: Access) -> Result<Self, WebError> {
+    /// State for a server whose configuration comes from `inputs`; `shell` when an app hosts the pages.
+    pub fn new(
+        inputs: ConfigInputs,
+        engines: Arc<dyn Engines>,
+        access: Access,
+        shell: Option<Arc<dyn Shell>>,
+    ) -> Result<Self, WebError> {
         let config = config::resolve(&inputs)?;
         Ok(Self {
             inner: Arc::new(Inner {
                 inputs,
                 config: RwLock::new(config),
                 engines,
+                shell,
                 access,
                 journal: JournalRunner::new(),
                 downloads: Downloads::default(),
@@ -74,6 +81,11 @@ impl AppState {
     /// The engine factory.
     pub fn engines(&self) -> &Arc<dyn Engines> {
         &self.inner.engines
+    }
+
+    /// The hosting app's native capabilities, when there is one.
+    pub(crate) fn shell(&self) -> Option<&Arc<dyn Shell>> {
+        self.inner.shell.as_ref()
     }
 
     /// This launch's secrets.

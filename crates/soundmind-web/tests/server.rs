@@ -11,10 +11,11 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
 use soundmind_app::config::{Config, ConfigInputs, FlagOverrides};
 use soundmind_app::take::TakeTranscription;
+use soundmind_audio::{AudioSource, FileSource};
 use soundmind_engine::{ChatModel, Preset, SttOptions};
 use soundmind_remote::{Http, HttpPolicy, OpenAiChat, OpenAiChatConfig, OpenAiSttConfig, OpenAiTranscriber};
 use soundmind_testkit::servers::{ChatReply, FakeChat, FakeOpenAi, Reply};
-use soundmind_web::{EngineSetupError, Engines, WebServer};
+use soundmind_web::{EngineSetupError, Engines, Shell, WebServer};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
@@ -79,6 +80,11 @@ struct Harness {
 
 impl Harness {
     fn start(env: &[(&str, &str)]) -> Self {
+        Self::start_with_shell(env, None)
+    }
+
+    /// A server as the desktop app runs it: `shell` records and picks folders.
+    fn start_with_shell(env: &[(&str, &str)], shell: Option<Arc<dyn Shell>>) -> Self {
         let (journal, home) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
         let (chat, stt) = (FakeChat::start(), FakeOpenAi::start());
         let mut vars: HashMap<String, String> =
@@ -107,7 +113,9 @@ impl Harness {
             .enable_all()
             .build()
             .unwrap();
-        let server = runtime.block_on(WebServer::bind(0, inputs, engines)).unwrap();
+        let server = runtime
+            .block_on(WebServer::bind_with_shell(0, inputs, engines, shell))
+            .unwrap();
         let (port, url) = (server.port(), server.url());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let served = runtime.spawn(server.serve(async {
@@ -559,4 +567,116 @@ fn settings_saved_from_the_page_are_validated_and_used() {
         .to_string_lossy()
         .into_owned();
     assert!(page.contains(&journal_name) && !page.contains("elsewhere"));
+}
+
+/// The desktop app's capabilities, for tests: each take's "microphone" plays the next WAV file at speaking speed
+/// (the last one again when they run out), and the folder dialog answers with a fixed folder.
+struct FileShell {
+    takes: std::sync::Mutex<Vec<PathBuf>>,
+    folder: PathBuf,
+}
+
+impl Shell for FileShell {
+    fn microphone(&self, _: &Config) -> Result<Box<dyn AudioSource>, EngineSetupError> {
+        let mut takes = self.takes.lock().unwrap();
+        let file = if takes.len() > 1 {
+            takes.remove(0)
+        } else {
+            takes[0].clone()
+        };
+        Ok(Box::new(FileSource::new(&file, true)))
+    }
+
+    fn pick_folder(&self, _start: &Path) -> Option<PathBuf> {
+        Some(self.folder.clone())
+    }
+}
+
+#[test]
+fn with_a_shell_the_server_records_from_the_native_microphone_and_a_closed_window_keeps_the_take() {
+    let files = tempfile::tempdir().unwrap();
+    let (short, long) = (files.path().join("short.wav"), files.path().join("long.wav"));
+    std::fs::write(&short, wav_bytes(&soundmind_testkit::voice_like(2.5))).unwrap();
+    // A minute: only the stop sent for the closed window can end it within the wait below.
+    std::fs::write(&long, wav_bytes(&soundmind_testkit::voice_like(60.0))).unwrap();
+    let shell = Arc::new(FileShell {
+        takes: std::sync::Mutex::new(vec![short, long.clone()]),
+        folder: files.path().join("chosen"),
+    });
+    let h = Harness::start_with_shell(&[], Some(shell));
+    h.stt.push(Reply::ok("Spoken into the native microphone."));
+    h.stt.push(Reply::ok("Cut short when the window closed."));
+    h.chat
+        .push(ChatReply::stream(&["What did you notice ", "as you said it?"]));
+
+    // The page sends only the keys: the server records, and the meter comes back over the same socket.
+    let mut socket = h.socket();
+    assert_eq!(socket.wait_for(&h, "hello")["native_mic"], true);
+    socket.wait_for(&h, "started");
+    socket.command(&h, r#"{"type":"start"}"#);
+    let level = socket.wait_for(&h, "level");
+    assert!(level["dbfs"].as_f64().unwrap() > -40.0, "{level}");
+    // The file ends the take by itself, as a person pressing Stop would.
+    let transcript = socket.wait_for(&h, "transcript");
+    assert_eq!(transcript["text"], "Spoken into the native microphone.");
+    assert_eq!(
+        socket.wait_for(&h, "question")["text"],
+        "What did you notice as you said it?"
+    );
+
+    // A window closed mid-answer (two seconds in: long enough not to be discarded as empty): the native take is
+    // stopped, kept and transcribed.
+    socket.command(&h, r#"{"type":"start"}"#);
+    while socket.wait_for(&h, "level")["seconds"].as_f64().unwrap() < 2.0 {}
+    drop(socket);
+    wait_until("the cut-short answer is in the session file", || {
+        h.session_files()
+            .first()
+            .and_then(|f| std::fs::read_to_string(f).ok())
+            .is_some_and(|t| t.contains("Cut short when the window closed."))
+    });
+    let takes = files_in(h.journal.path(), |p| {
+        p.extension().is_some_and(|e| e == "wav" || e == "ogg")
+    });
+    assert_eq!(takes.len(), 2, "{takes:?}");
+
+    // A microphone that cannot open is a clear error, and the session stays ready.
+    std::fs::remove_file(&long).unwrap();
+    let mut socket = h.socket();
+    socket.wait_for(&h, "hello");
+    socket.command(&h, r#"{"type":"start"}"#);
+    let error = socket.wait_for(&h, "error");
+    assert!(
+        error["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("The microphone is not available"),
+        "{error}"
+    );
+
+    // The folder dialog answers through the server, behind the CSRF check like every POST.
+    let picked: Value = h.post("/settings/pick-folder", Vec::new()).json().unwrap();
+    assert_eq!(picked["path"], files.path().join("chosen").display().to_string());
+    let settings = h.get("/settings").text().unwrap();
+    assert!(
+        settings.contains("data-pick-folder"),
+        "the settings page offers the dialog"
+    );
+}
+
+#[test]
+fn in_a_browser_there_is_no_folder_dialog_and_the_about_page_lists_model_licences() {
+    let h = Harness::start(&[]);
+    assert_eq!(h.post("/settings/pick-folder", Vec::new()).status(), 404);
+    assert!(!h.get("/settings").text().unwrap().contains("data-pick-folder"));
+    let about = h.get("/about").text().unwrap();
+    assert!(about.contains(env!("CARGO_PKG_VERSION")), "{about}");
+    let catalog = soundmind_models::Catalog::builtin().unwrap();
+    for entry in catalog.entries() {
+        assert!(
+            about.contains(&format!("<td>{}</td><td>{}</td>", entry.name, entry.licence)),
+            "{} and its licence are on the About page",
+            entry.name
+        );
+    }
 }

@@ -11,6 +11,7 @@ use soundmind_app::prompts::Prompts;
 mod completions;
 mod config_cmd;
 mod crisis;
+mod desktop;
 mod diagnose;
 mod diagnose_llm;
 mod diagnose_mic;
@@ -85,6 +86,8 @@ enum Command {
     Completions(completions::CompletionsArgs),
     /// Open the journal in your browser (a server on 127.0.0.1 that only you can use)
     Web(web::WebArgs),
+    /// Open the journal in a window (also what `soundmind` alone does)
+    Desktop(desktop::DesktopArgs),
 }
 
 /// Runs the parsed command line.
@@ -94,7 +97,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         ..Default::default()
     };
     match cli.command {
-        None => sessions::overview(&resolve(flags)?),
+        None => desktop::run_or_overview(flags),
         Some(Command::Journal(args)) => journal::run(args, flags),
         Some(Command::Sessions(cmd)) => sessions::run(cmd, &resolve(flags)?),
         Some(Command::Config(cmd)) => config_cmd::run(cmd, &resolve(flags)?),
@@ -107,6 +110,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Crisis(args)) => crisis::run(args, flags),
         Some(Command::Completions(args)) => completions::run(args),
         Some(Command::Web(args)) => web::run(args, flags),
+        Some(Command::Desktop(args)) => desktop::run(args, flags),
     }
 }
 
