@@ -26,7 +26,7 @@ use soundmind_app::config::Config;
 use soundmind_app::repair::JOURNAL_LOCK;
 use soundmind_app::session::{ActiveSession, EventSink, SessionEvent, SessionService, TakeOutcome};
 use soundmind_app::take::{TakeControl, TakeEnd, TakeLevel, TakeTranscription, record_take};
-use soundmind_app::{Journal, SessionLock};
+use soundmind_app::{Journal, SessionLock, StoreError};
 use soundmind_audio::source::{SourceEvent, Stream};
 use soundmind_audio::{AudioSource, FileSource};
 use soundmind_core::safeguarding::CheckIn;
@@ -434,10 +434,20 @@ fn run_session(shared: &Arc<Shared>, config: &Config, engines: &dyn Engines, com
             root.display()
         ));
     }
-    let Ok(_lock) = SessionLock::acquire(&root, JOURNAL_LOCK, Duration::ZERO) else {
-        return fail(
-            "Another Soundmind is recording in this journal. Close it, then reload this page.".into(),
-        );
+    let _lock = match SessionLock::acquire(&root, JOURNAL_LOCK, Duration::ZERO) {
+        Ok(lock) => lock,
+        Err(StoreError::Locked { .. }) => {
+            return fail(
+                "Another Soundmind is recording in this journal. Close it, then reload this page.".into(),
+            );
+        }
+        // A read-only folder, a full disk: say so, rather than blame another Soundmind.
+        Err(e) => {
+            return fail(format!(
+                "The sessions folder {} cannot be written ({e}). Choose another one in Settings.",
+                root.display()
+            ));
+        }
     };
     let chat = match engines.chat(config) {
         Ok(chat) => chat,

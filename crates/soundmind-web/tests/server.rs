@@ -680,3 +680,26 @@ fn in_a_browser_there_is_no_folder_dialog_and_the_about_page_lists_model_licence
         );
     }
 }
+
+#[test]
+fn a_sessions_folder_that_cannot_be_written_is_named_on_the_page() {
+    let h = Harness::start(&[]);
+    // As root (CI) permission bits do not stop writes; a file where the lock folder belongs does.
+    let state_dir = h.journal.path().join(".soundmind");
+    std::fs::create_dir_all(&state_dir).unwrap();
+    let _ = std::fs::remove_dir_all(state_dir.join("locks"));
+    std::fs::write(state_dir.join("locks"), "").unwrap();
+    let mut socket = h.socket();
+    let error = loop {
+        let event = socket.wait_for(&h, "state");
+        if event["state"] == "error" {
+            break event;
+        }
+    };
+    let notice = error["notice"].as_str().unwrap();
+    assert!(
+        notice.contains("cannot be written") && notice.contains(&h.journal.path().display().to_string()),
+        "{notice}"
+    );
+    assert!(!notice.contains("Another Soundmind"), "{notice}");
+}
