@@ -78,7 +78,13 @@ pub fn run(
         eprintln!("soundmind: serving the window on 127.0.0.1:{}", server.port);
     }
 
-    let opening = tauri::Url::parse(&server.url).map_err(|e| DesktopError::Webview(e.to_string()))?;
+    let opening = match tauri::Url::parse(&server.url) {
+        Ok(url) => url,
+        Err(e) => {
+            server.stop();
+            return Err(DesktopError::Webview(e.to_string()));
+        }
+    };
     let app = tauri::Builder::default()
         // First, so that a second launch hands over before anything else starts.
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {

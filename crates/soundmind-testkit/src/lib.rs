@@ -74,6 +74,32 @@ pub fn voice_like(seconds: f32) -> Vec<f32> {
         .collect()
 }
 
+/// `text` spoken by espeak-ng, as `answer.wav` in `dir`: 16 kHz mono 16-bit PCM with `pad_seconds` of silence
+/// after the words (where a looping player restarts, a pause). Needs espeak-ng and ffmpeg (`./scripts/test`
+/// installs both).
+pub fn spoken_wav(dir: &Path, text: &str, pad_seconds: f32) -> PathBuf {
+    let raw = dir.join("espeak.wav");
+    let status = std::process::Command::new("espeak-ng")
+        .args(["-s", "150", "-w"])
+        .arg(&raw)
+        .arg(text)
+        .status()
+        .unwrap_or_else(|e| panic!("espeak-ng: {e}; run ./scripts/test, which installs it"));
+    assert!(status.success(), "espeak-ng failed");
+    let wav = dir.join("answer.wav");
+    let status = std::process::Command::new("ffmpeg")
+        .args(["-loglevel", "error", "-y", "-i"])
+        .arg(&raw)
+        .arg("-af")
+        .arg(format!("apad=pad_dur={pad_seconds}"))
+        .args(["-ar", "16000", "-ac", "1", "-c:a", "pcm_s16le"])
+        .arg(&wav)
+        .status()
+        .unwrap_or_else(|e| panic!("ffmpeg: {e}; run ./scripts/test, which installs it"));
+    assert!(status.success(), "ffmpeg failed");
+    wav
+}
+
 /// A temporary copy of the HSJ fixture folder (writable), removed on drop.
 pub fn hsj_journal_copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");

@@ -246,37 +246,6 @@ fn wait_for(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
     }
 }
 
-/// An espeak-ng sentence as a 16 kHz mono WAV: what the "microphone" says.
-fn spoken(dir: &Path, text: &str) -> PathBuf {
-    let raw = dir.join("espeak.wav");
-    let status = Command::new("espeak-ng")
-        .args(["-s", "150", "-w"])
-        .arg(&raw)
-        .arg(text)
-        .status()
-        .unwrap_or_else(|e| panic!("espeak-ng: {e}"));
-    assert!(status.success());
-    let wav = dir.join("answer.wav");
-    let status = Command::new("ffmpeg")
-        .args(["-loglevel", "error", "-y", "-i"])
-        .arg(&raw)
-        .args([
-            "-af",
-            "apad=pad_dur=0.5",
-            "-ar",
-            "16000",
-            "-ac",
-            "1",
-            "-c:a",
-            "pcm_s16le",
-        ])
-        .arg(&wav)
-        .status()
-        .unwrap_or_else(|e| panic!("ffmpeg: {e}"));
-    assert!(status.success());
-    wav
-}
-
 fn the_session(journal: &Path) -> Option<(PathBuf, SessionDoc)> {
     let path = std::fs::read_dir(journal)
         .ok()?
@@ -333,9 +302,10 @@ fn the_window_records_an_exchange_hands_over_to_one_instance_and_closes_cleanly(
     let display = Display::start();
     let home = tempfile::tempdir().unwrap();
     let journal = home.path().join("journal");
-    let microphone = spoken(
+    let microphone = soundmind_testkit::spoken_wav(
         home.path(),
         "I walked along the river this morning and the chestnut trees were turning gold.",
+        0.5,
     );
 
     let launched = Instant::now();

@@ -304,33 +304,8 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 
 /// The espeak-ng sentence the fake microphone plays, as a 16 kHz mono WAV; its length in seconds.
 fn spoken(dir: &Path, text: &str) -> (PathBuf, f64) {
-    let raw = dir.join("espeak.wav");
-    let status = Command::new("espeak-ng")
-        .args(["-s", "150", "-w"])
-        .arg(&raw)
-        .arg(text)
-        .status()
-        .unwrap_or_else(|e| panic!("espeak-ng: {e}: {SETUP_HINT}"));
-    assert!(status.success());
     // Chromium loops the file; a second of silence after the sentence makes the loop point a pause.
-    let wav = dir.join("answer.wav");
-    let status = Command::new("ffmpeg")
-        .args(["-loglevel", "error", "-y", "-i"])
-        .arg(&raw)
-        .args([
-            "-af",
-            "apad=pad_dur=1",
-            "-ar",
-            "16000",
-            "-ac",
-            "1",
-            "-c:a",
-            "pcm_s16le",
-        ])
-        .arg(&wav)
-        .status()
-        .unwrap_or_else(|e| panic!("ffmpeg: {e}: {SETUP_HINT}"));
-    assert!(status.success());
+    let wav = soundmind_testkit::spoken_wav(dir, text, 1.0);
     let bytes = std::fs::metadata(&wav).unwrap().len();
     (wav, (bytes.saturating_sub(44)) as f64 / 32_000.0)
 }
