@@ -1,0 +1,144 @@
+//! Crisis-language screening: a conservative, explicit-phrase matcher that runs on every transcript before any
+//! language model sees it.
+//!
+//! [`screen`] returns [`Screening::Crisis`] only for *explicit* statements of present risk ("I want to kill
+//! myself", "ich will nicht mehr leben", "my husband hits me", "I'm going to hurt him"). On a crisis the app
+//! stops the reflective dialogue and shows the fixed help lines from [`super::CrisisDirectory`]; a crisis must
+//! never be answered with a reflective question. [`Screening::Mention`] covers crisis topics without a present
+//! risk to the user (negated, someone else's words or state, long ago); the app shows a one-line resources note
+//! and carries on. Everything else is [`Screening::Clear`], including idioms ("this heat is killing me", "ich
+//! lach mich tot") and hard feelings that are not a crisis ("I feel hopeless about this project").
+//!
+//! # How it works
+//!
+//! 1. **Normalise** (one pass, linear): lowercase; `ä ö ü ß` become `ae oe ue ss`, so "möchte" and "moechte"
+//!    are the same token; the apostrophes `’ ' ʼ ‘` are unified and English contractions expanded ("don't" →
+//!    "do not", "I'm" → "i am", also the apostrophe-less "dont", "im", "wanna", "gonna"); punctuation is
+//!    stripped. `. ! ?`, line breaks and `;` end a clause, as do the words *but* and *aber*; a conjunction
+//!    directly followed by *I*/*ich* ("… and I want to die") starts a new clause too. Commas, colons, dashes and
+//!    ellipses are remembered as soft boundaries. Text inside closed quotation marks is flagged as quoted.
+//! 2. **Match** a fixed table of token patterns, clause by clause, looked up by their first token. A pattern
+//!    is a sequence of word alternatives (`kill|killing myself`), with optional words (`?own`), bounded gaps
+//!    (`~2`: up to two tokens of any kind), an end-of-clause anchor (`$`) and a one-token negative look-ahead
+//!    (`!laughing`) for idioms. Every window the matcher looks at is bounded, so screening is linear in the
+//!    length of the text.
+//! 3. **Judge** each match: quoted or reported speech of a third person ("my friend said she wanted to die"),
+//!    a third-person subject ("he'd end it"), a negator governing the phrase ("I would never kill myself", "ich
+//!    will mich nicht umbringen") or a long-ago marker without a present one ("years ago I thought about ending
+//!    it") turn a crisis phrase into a [`Screening::Mention`]. Phrases that are themselves negative statements
+//!    of risk ("don't want to live", "nicht mehr leben", "no reason to live") are immune to negation. A thing
+//!    as the subject ("das wird mich noch umbringen") makes the match an idiom: [`Screening::Clear`]. Abuse
+//!    patterns *are* third-person ("he hits me"), so a third-person subject keeps them a crisis.
+//!
+//! The matcher errs towards `Crisis` when a statement is explicit but oddly phrased; it does not try to read
+//! between the lines (implicit hopelessness is `Clear` by design: the reflective dialogue, not this screen,
+//! is the place for it).
+
+mod doc;
+mod judge;
+mod lexicon;
+mod pattern;
+mod rules;
+#[cfg(test)]
+mod tests;
+
+use doc::Doc;
+use pattern::{match_at, rules};
+
+/// The outcome of screening a transcript: the strongest finding over all its sentences.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Screening {
+    /// Nothing of concern.
+    Clear,
+    /// Crisis topics without a present risk to the user: negated statements ("I would never kill myself"),
+    /// someone else's words or state ("my friend said she wanted to die"), or long ago ("years ago I thought
+    /// about ending it"). The app shows a gentle one-line resources note but continues.
+    Mention,
+    /// Explicit present risk: the app stops the dialogue and shows the help lines.
+    Crisis(CrisisKind),
+}
+
+/// The kind of an explicit crisis statement. When one transcript holds several, [`screen`] reports the most
+/// severe in this order: [`SuicidalIntent`](Self::SuicidalIntent), [`HarmToOthers`](Self::HarmToOthers),
+/// [`Abuse`](Self::Abuse), [`SelfHarm`](Self::SelfHarm).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CrisisKind {
+    /// Suicidal intent or wish: "I want to kill myself", "ich will nicht mehr leben".
+    SuicidalIntent,
+    /// Self-harm: "I've been cutting myself again", "ich ritze mich".
+    SelfHarm,
+    /// Intent to harm another person: "I'm going to hurt him", "ich bringe ihn um".
+    HarmToOthers,
+    /// The user is being harmed by someone: "my husband hits me", "ich werde missbraucht".
+    Abuse,
+}
+
+impl CrisisKind {
+    /// A stable snake_case name (`suicidal`, `self_harm`, `harm_to_others`, `abuse`), e.g. for a content-free
+    /// `crisis_flagged` log event.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CrisisKind::SuicidalIntent => "suicidal",
+            CrisisKind::SelfHarm => "self_harm",
+            CrisisKind::HarmToOthers => "harm_to_others",
+            CrisisKind::Abuse => "abuse",
+        }
+    }
+
+    fn severity(self) -> u8 {
+        match self {
+            CrisisKind::SelfHarm => 0,
+            CrisisKind::Abuse => 1,
+            CrisisKind::HarmToOthers => 2,
+            CrisisKind::SuicidalIntent => 3,
+        }
+    }
+}
+
+impl Screening {
+    /// Whether the finding is an explicit crisis, which must stop the dialogue.
+    pub fn is_crisis(&self) -> bool {
+        matches!(self, Screening::Crisis(_))
+    }
+
+    fn rank(self) -> u8 {
+        match self {
+            Screening::Clear => 0,
+            Screening::Mention => 1,
+            Screening::Crisis(kind) => 2 + kind.severity(),
+        }
+    }
+
+    fn stronger(self, other: Screening) -> Screening {
+        if other.rank() > self.rank() { other } else { self }
+    }
+}
+
+/// Screens a transcript (any length, English or German) and returns the strongest finding over all its
+/// sentences. Runs in time linear in the length of `text`.
+pub fn screen(text: &str) -> Screening {
+    let doc = Doc::new(text);
+    let rules = rules();
+    let mut best = Screening::Clear;
+    let mut lits: Vec<usize> = Vec::with_capacity(16);
+    for &(cs, ce) in &doc.clauses {
+        for t in cs..ce {
+            let word = doc.word(t);
+            let exact = rules.by_first.get(word).map(Vec::as_slice).unwrap_or(&[]);
+            let prefixed = rules
+                .by_prefix
+                .iter()
+                .filter(|(prefix, _)| word.starts_with(prefix))
+                .map(|&(_, rule)| rule);
+            for ri in exact.iter().copied().chain(prefixed) {
+                let rule = &rules.rules[ri];
+                lits.clear();
+                if let Some(me) = match_at(&rule.elems, 0, &doc, t, ce, &mut lits) {
+                    let finding = doc.judge(rule, cs, ce, t, me, &lits);
+                    best = best.stronger(finding);
+                }
+            }
+        }
+    }
+    best
+}
