@@ -53,6 +53,7 @@ fn label(screening: Screening) -> String {
     match screening {
         Screening::Clear => "clear".to_owned(),
         Screening::Mention => "mention".to_owned(),
+        Screening::Concern(kind) => format!("concern:{}", kind.as_str()),
         Screening::Crisis(kind) => format!("crisis:{}", kind.as_str()),
     }
 }

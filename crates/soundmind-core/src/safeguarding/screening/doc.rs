@@ -397,4 +397,9 @@ impl Doc {
             }
         }
     }
+
+    /// Whether a present-time marker ("now", "again", "jetzt") lies in tokens `[lo, hi)`.
+    pub(super) fn present_near(&self, lo: usize, hi: usize) -> bool {
+        self.present[lo..hi].iter().any(|&p| p)
+    }
 }

@@ -8,7 +8,15 @@ use super::pattern::Rule;
 use super::rules::{Out, Subj};
 
 impl Doc {
-    pub(super) fn judge(&self, rule: &Rule, cs: usize, ce: usize, ms: usize, me: usize, lits: &[usize]) -> Screening {
+    pub(super) fn judge(
+        &self,
+        rule: &Rule,
+        cs: usize,
+        ce: usize,
+        ms: usize,
+        me: usize,
+        lits: &[usize],
+    ) -> Screening {
         let Out::Crisis(kind) = rule.out else {
             return Screening::Mention;
         };

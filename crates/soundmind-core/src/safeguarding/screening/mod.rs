@@ -34,6 +34,7 @@
 //! between the lines (implicit hopelessness is `Clear` by design: the reflective dialogue, not this screen,
 //! is the place for it).
 
+mod concepts;
 mod doc;
 mod judge;
 mod lexicon;
@@ -45,7 +46,7 @@ mod tests;
 use doc::Doc;
 use pattern::{match_at, rules};
 
-/// The outcome of screening a transcript: the strongest finding over all its sentences.
+/// The outcome of screening a transcript: the strongest finding over all its sentences and layers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Screening {
     /// Nothing of concern.
@@ -54,6 +55,10 @@ pub enum Screening {
     /// someone else's words or state ("my friend said she wanted to die"), or long ago ("years ago I thought
     /// about ending it"). The app shows a gentle one-line resources note but continues.
     Mention,
+    /// Possible present risk, said indirectly ("I wish I could sleep and not wake up", the rope in the
+    /// garage with nothing said about it): the next question is the fixed safety check-in from the care data
+    /// ("Are you safe right now?"), with the help lines in view; never a model's question.
+    Concern(CrisisKind),
     /// Explicit present risk: the app stops the dialogue and shows the help lines.
     Crisis(CrisisKind),
 }
@@ -101,23 +106,63 @@ impl Screening {
         matches!(self, Screening::Crisis(_))
     }
 
+    /// Whether the reflective dialogue must not go on with a model's question: a crisis or a concern.
+    pub fn stops_reflection(&self) -> bool {
+        matches!(self, Screening::Crisis(_) | Screening::Concern(_))
+    }
+
     fn rank(self) -> u8 {
         match self {
             Screening::Clear => 0,
             Screening::Mention => 1,
-            Screening::Crisis(kind) => 2 + kind.severity(),
+            Screening::Concern(kind) => 2 + kind.severity(),
+            Screening::Crisis(kind) => 6 + kind.severity(),
         }
     }
 
-    fn stronger(self, other: Screening) -> Screening {
+    /// The stronger of two findings (a crisis over a concern over a mention; the graver kind within a level).
+    pub fn stronger(self, other: Screening) -> Screening {
         if other.rank() > self.rank() { other } else { self }
     }
 }
 
+/// The layers of the screen, each usable alone so that what each adds can be measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layer {
+    /// The explicit-phrase table ([`rules`]), judged for subject, negation, quotation and time.
+    Phrases,
+    /// Concepts that meet in one stretch of speech ([`concepts`]): a means, a plan, a farewell or an attempt
+    /// together with the speaker; finds what no phrase in the table spells out.
+    Concepts,
+    /// Both, the stronger finding winning: what [`screen`] returns.
+    Combined,
+}
+
+impl Layer {
+    /// Every layer, in the order of the evaluation table.
+    pub const ALL: [Layer; 3] = [Layer::Phrases, Layer::Concepts, Layer::Combined];
+}
+
 /// Screens a transcript (any length, English or German) and returns the strongest finding over all its
-/// sentences. Runs in time linear in the length of `text`.
+/// sentences and both layers. Runs in time linear in the length of `text`; no network, no model.
 pub fn screen(text: &str) -> Screening {
+    screen_layer(text, Layer::Combined)
+}
+
+/// Screens with one layer only (or both, as [`screen`]): for measuring what each layer adds.
+pub fn screen_layer(text: &str, layer: Layer) -> Screening {
     let doc = Doc::new(text);
+    let mut settled = Vec::new();
+    let by_phrases = phrases(&doc, &mut settled);
+    match layer {
+        Layer::Phrases => by_phrases,
+        Layer::Concepts => concepts::screen(&doc, &[]),
+        Layer::Combined => by_phrases.stronger(concepts::screen(&doc, &settled)),
+    }
+}
+
+/// The phrase layer. Leaves in `settled` the spans of the matches it judged not to be a present risk.
+fn phrases(doc: &Doc, settled: &mut Vec<(usize, usize)>) -> Screening {
     let rules = rules();
     let mut best = Screening::Clear;
     let mut lits: Vec<usize> = Vec::with_capacity(16);
@@ -133,8 +178,11 @@ pub fn screen(text: &str) -> Screening {
             for ri in exact.iter().copied().chain(prefixed) {
                 let rule = &rules.rules[ri];
                 lits.clear();
-                if let Some(me) = match_at(&rule.elems, 0, &doc, t, ce, &mut lits) {
+                if let Some(me) = match_at(&rule.elems, 0, doc, t, ce, &mut lits) {
                     let finding = doc.judge(rule, cs, ce, t, me, &lits);
+                    if !finding.stops_reflection() {
+                        settled.push((t, me));
+                    }
                     best = best.stronger(finding);
                 }
             }

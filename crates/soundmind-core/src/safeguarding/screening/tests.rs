@@ -1,6 +1,6 @@
-use super::*;
 use super::pattern::{Elem, rules};
 use super::rules::SPECS;
+use super::*;
 
 fn crisis(kind: CrisisKind) -> Screening {
     Screening::Crisis(kind)

@@ -1,0 +1,603 @@
+//! The concept layer: finds risk that no phrase in the table spells out.
+//!
+//! People rarely say "I want to kill myself" in a journal. They say "I keep counting the pills I've saved and
+//! Friday feels like the day", "bought a rope today", "this is my last entry", "the blades are back in my pencil
+//! case". Each of those joins *concepts* that published risk scales ask about (the Columbia scale's wish,
+//! ideation, method, intent, plan, preparation and attempt): a means, a plan or a time, a farewell, an act under
+//! way, always with the speaker as the one at risk. This layer tags every token with the concepts its word (or
+//! a short cue starting at it) stands for, then looks at the stretch of speech around each *core* concept
+//! (death, a means, a farewell, an act of harm) and decides from what meets there:
+//!
+//! - **Crisis** when a core concept meets the speaker *and* a second sign (a means with a plan, a time or an
+//!   attempt; death with a plan or a farewell; a blade with the body);
+//! - **Concern** when a core concept meets the speaker alone (a wish not to wake up, a burden without "die"):
+//!   the app then asks its fixed safety check-in instead of a reflective question;
+//! - nothing when the stretch belongs to someone else (a third-person subject), to fiction or the news, to work
+//!   with patients or clients, to practical use (climbing rope, shaving, vitamins), to long ago, or is denied.
+//!
+//! Every window is bounded ([`REACH`] tokens each side), and each token is looked up once, so the layer is
+//! linear in the length of the transcript, like the phrase layer.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use super::doc::Doc;
+use super::pattern::{Alt, Elem, compile, match_at};
+use super::{CrisisKind, Screening};
+
+/// How far (in tokens) each side of a core concept the other concepts are looked for: about a sentence.
+const REACH: usize = 14;
+
+/// A set of concepts, one bit each.
+type Tags = u32;
+
+const SELF: Tags = 1;
+const OTHER: Tags = 1 << 1;
+const DEATH: Tags = 1 << 2;
+const MEANS: Tags = 1 << 3;
+const SH_OBJECT: Tags = 1 << 4;
+const SH_ACT: Tags = 1 << 5;
+const BODY: Tags = 1 << 6;
+const INTENT: Tags = 1 << 7;
+const TIME: Tags = 1 << 8;
+const FAREWELL: Tags = 1 << 9;
+const ATTEMPT: Tags = 1 << 10;
+const BURDEN: Tags = 1 << 11;
+const HARM: Tags = 1 << 12;
+const TARGET: Tags = 1 << 13;
+const WEAPON: Tags = 1 << 14;
+const ABUSE: Tags = 1 << 15;
+const FEAR: Tags = 1 << 16;
+const WISH: Tags = 1 << 17;
+/// Fiction, games, the news, songs: someone else's story.
+const STORY: Tags = 1 << 18;
+/// Work with patients, clients, students, callers; research and training.
+const WORK: Tags = 1 << 19;
+/// Everyday and medical uses of the same objects: shaving, climbing, hunting, prescriptions.
+const PRACTICAL: Tags = 1 << 20;
+/// Long ago, recovered, survived.
+const PAST: Tags = 1 << 21;
+/// A denial of risk: "I would never", "I'm not going to do anything".
+const DENIED: Tags = 1 << 22;
+/// Deliberate: on purpose, again, to feel something, relapse.
+const DELIBERATE: Tags = 1 << 23;
+/// Possessives of the speaker: "my", "mein".
+const MINE: Tags = 1 << 24;
+/// Better now: grateful, recovered, "glad I was wrong".
+const RECOVERED: Tags = 1 << 25;
+/// Home: "scared to go home".
+const HOME: Tags = 1 << 26;
+/// A method with a plan: "that's how I'd do it", "high enough to be sure", "next time".
+const PLAN: Tags = 1 << 27;
+/// Someone threatening the speaker's life or body: "he said he'd kill me".
+const THREAT: Tags = 1 << 28;
+
+/// Concepts around which a window is judged.
+const CORE: Tags =
+    DEATH | MEANS | SH_OBJECT | SH_ACT | FAREWELL | ATTEMPT | BURDEN | HARM | WEAPON | ABUSE | WISH | FEAR;
+
+/// Words and short cues, each with the concepts it stands for. Patterns use the phrase table's language
+/// ([`super::pattern`]): `a|b` alternatives, `?opt`, `~N` gaps, `word*` prefixes. Umlauts are folded (ä → ae).
+const CUES: &[(Tags, &str)] = &[
+    // ---- who -----------------------------------------------------------------------------------------------
+    (SELF, "i|me|myself|id|ich|mich|mir|hab|bin|werd"),
+    (MINE, "my|mine|mein|meine|meinen|meinem|meiner|meins"),
+    (
+        OTHER,
+        "he|she|they|him|her|his|them|their|herself|himself|themselves|sich|er|sie|ihn|ihm|ihr|ihre|seine|\
+         seinen|jemand|friend|brother|sister|roommate|flatmate|daughter|wife|husband|partner|girlfriend|\
+         boyfriend|kid|kids|nephew|niece|stepbrother|stepsister|stepdad|stepfather|stepmom|stepmum|grandma|\
+         grandpa|student|ex|\
+         cousin|uncle|aunt|dad|father|mum|mom|mother|son|daughter|colleague|coworker|neighbour|neighbor|client|\
+         patient|character|freund|freundin|bruder|schwester|kollege|kollegin|nachbar|nachbarin|vater|mutter|\
+         sohn|tochter|onkel|tante",
+    ),
+    // ---- death and the wish to be gone ----------------------------------------------------------------------
+    (
+        DEATH,
+        "suicid*|lethal|fatal|overdos*|toedlich*|selbstmord*|suizid*",
+    ),
+    (
+        DEATH,
+        "to|i ~1 die !for|of|laughing|from|in|at|on|with|before|happy|old|alone",
+    ),
+    (
+        DEATH,
+        "be|being|was|were|am ~1 dead !tired|serious|set|wrong|right|on|end|battery|quiet|inside|weight|zone|last",
+    ),
+    (DEATH, "wish|want|wanted|rather|better ~3 dead|died|gone"),
+    (DEATH, "tot ~1 sein|waere|waer|bin"),
+    (DEATH, "sterben !vor|an|fuer|lassen"),
+    (DEATH, "kill|killing ~1 myself"),
+    (DEATH, "end|ending|take|taking ~1 my ?own life"),
+    (
+        DEATH,
+        "end|ending ~1 it|things|everything|this ~1 all|$|for|tonight|now|today|soon",
+    ),
+    (DEATH, "not|never ~2 wake|waking ?up"),
+    (DEATH, "not|never ~1 coming|come back"),
+    (DEATH, "not ~2 be|being here|around|alive"),
+    (DEATH, "not ~1 exist|existing"),
+    (DEATH, "check|checking out for good"),
+    (DEATH, "be|being gone|over !with"),
+    (DEATH, "after|when|once ~1 i am gone|dead"),
+    (DEATH, "never ~2 been born"),
+    (DEATH, "nicht mehr aufwache|aufwachen|aufzuwachen|da|leben|am"),
+    (DEATH, "nicht mehr ~1 da ~1 sein|bin"),
+    (DEATH, "leben ~2 nehmen|nehme|beenden|beende"),
+    (DEATH, "schluss ~2 machen|mache|mach"),
+    (DEATH, "mach|mache ~2 schluss"),
+    (DEATH, "fuer immer ~1 weg|einschlafen"),
+    (
+        WISH,
+        "wish|wishing|wished|hope|hoping|pray|rather|relieved|relief|easier|fine|mind|egal|wuensche|wuenschte|\
+         lieber|erleichtert|einfacher",
+    ),
+    (INTENT, "want|wanna|wanted|will|moechte|willst|wollte"),
+    (BURDEN, "burden|burdens|belastung|zumutung"),
+    (BURDEN, "without|ohne me|mich"),
+    (BURDEN, "better ?off|dran"),
+    (BURDEN, "zur last"),
+    (BURDEN, "why ~3 still here"),
+    (DEATH, "no ~1 way out"),
+    (DEATH, "only way out"),
+    (DEATH, "kein|keinen ausweg"),
+    (DEATH, "einzige|einzigen ausweg|loesung"),
+    (
+        DEATH,
+        "disappear|vanish|verschwinden|verschwinde ~2 forever|permanently|immer|ganz|good",
+    ),
+    (DEATH, "gone ~1 forever|good"),
+    // ---- a means ------------------------------------------------------------------------------------------
+    (
+        MEANS,
+        "pill|pills|tablet|tablets|meds|medication|medications|morphine|insulin|paracetamol|acetaminophen|\
+         ibuprofen|antidepressant*|opioid*|oxy*|sleeping|bottle|dose|doses|rope|noose|beam|hanging|hang|hanged|\
+         gun|guns|pistol|rifle|firearm|bullet|bullets|trigger|bridge|roof|rooftop|ledge|cliff|tracks|track|train|\
+         express|motorway|highway|overpass|garage|exhaust|hose|engine|carbon|jump|jumping|swerve|drown|drowning|\
+         stones|sea|river|lake|height|high|deck|tree|crash|poison|gas|\
+         tabletten|schlaftabletten|pillen|medikament*|strick|seil|schlinge|balken|pistole|waffe|gewehr|kugel|\
+         bruecke|dach|parkhaus|gleis*|zug|ueberdosis|springen|spring|springe|runterspringen|baum|klippe|\
+         abgase|schlauch|vergift*|pulsader*|ertraenk*|erhaeng*|aufhaeng*",
+    ),
+    (MEANS, "in front of"),
+    (MEANS, "vor ~2 zug|bus|auto|lkw|bahn"),
+    // ---- self-harm ----------------------------------------------------------------------------------------
+    (
+        SH_OBJECT,
+        "razor|razors|blade|blades|lighter|knife|scissors|pin|spoon|compass|glass|sharpener|rasierklinge*|\
+         klinge|klingen|feuerzeug|messer|schere|nadel|scherbe*",
+    ),
+    (
+        SH_ACT,
+        "cut|cuts|cutting|carve|carved|carving|burn|burned|burnt|burning|scratch|scratched|scratching|bleed|\
+         bleeding|bled|blood|bruise|bruises|blister*|relapse*|scars|scar|punch|punched|bite|biting|slit|\
+         geschnitten|schneide|schneiden|ritz*|verbrannt|verbrenn*|kratz*|blut|blutet|bluten|blutig|geblutet|\
+         narbe*|schlag|schlage|beiss*|aufgeschnitten|aufgeritzt",
+    ),
+    (
+        BODY,
+        "arm|arms|forearm|wrist|wrists|thigh|thighs|leg|legs|skin|stomach|knuckles|face|hand|hands|hip|\
+         handgelenk*|oberschenkel|bein|beine|haut|bauch|gesicht|wange|unterarm*",
+    ),
+    (
+        DELIBERATE,
+        "again|deliberately|relapsed|relapse|wieder|absichtlich|deserve|verdient|verdiene",
+    ),
+    (DELIBERATE, "on purpose"),
+    (
+        BODY,
+        "bleed|bleeding|bled|blood|blut|blutet|bluten|deep|deeper|tief|tiefer",
+    ),
+    (DELIBERATE, "damit ich ~2 spuer*|fuehle"),
+    (DELIBERATE, "feel ~1 something|anything"),
+    (DELIBERATE, "wanted|want ~1 it to hurt"),
+    (DELIBERATE, "only thing"),
+    // ---- harm to others -------------------------------------------------------------------------------------
+    (
+        HARM,
+        "hurt|stab|shoot|strangle|murder|poison|kill|shake|beat|regret|pay|auflauern|umbringen|umzubringen|\
+         weh|wehtun|abstechen|erstechen|erschiessen|toeten|verletzen|fertigmachen|zahlen|bereuen",
+    ),
+    (HARM, "burn ~3 house|down|flat|car"),
+    (HARM, "wait|waiting ~2 for|outside ~1 him|her"),
+    (HARM, "feel what i felt"),
+    (
+        TARGET,
+        "him|her|them|boss|ex|neighbour|neighbor|husband|wife|stepfather|stepdad|baby|kids|teacher|bully|bullies|\
+         ihn|ihm|ihr|chef|chefin|nachbar*|exfreund*|exmann|exfrau|stiefvater|lehrer*|kollege*",
+    ),
+    (
+        WEAPON,
+        "knife|rifle|gun|pistol|tire|iron|bat|axe|hammer|messer|waffe|pistole|gewehr|axt|hammer",
+    ),
+    // ---- abuse ----------------------------------------------------------------------------------------------
+    (
+        ABUSE,
+        "grabbed|throat|choked|choke|chokes|strangled|shoved|pushed|slapped|punched|kicked|hit|hits|beats|\
+         locks|locked|threw|throws|controls|threatens|threatened|forces|forced|touches|touched|rape*|molest*|\
+         bruises|gepackt|gewuergt|geschubst|geschlagen|geohrfeigt|getreten|eingesperrt|sperrt|kontrolliert|\
+         bedroht|droht|angefasst|gezwungen|zwingt|befummelt|vergewaltig*|missbrauch*",
+    ),
+    (ABUSE, "takes|took ~1 my ~1 phone|keys|money|car"),
+    (ABUSE, "makes|made|make ~1 me ~2 do|stuff|things"),
+    (
+        THREAT,
+        "kill|hurt|hit|beat|stab|shoot|strangle|choke|umbringen|schlagen|toeten ~1 me|us|mich|uns",
+    ),
+    (ABUSE, "nobody|niemand ~2 believe|believes|glaubt|glauben"),
+    (ABUSE, "no one ~2 believe|believes"),
+    (FEAR, "scared|afraid|terrified|frightened|angst|fuerchte|furcht"),
+    (FEAR, "what he|she|they ~2 do|will|would|might"),
+    // ---- plans, time, preparation, attempts ---------------------------------------------------------------
+    (
+        INTENT,
+        "decided|decide|decision|plan|plans|planned|planning|ready|going|gonna|intend|intending|timed|googled|\
+         googling|looked|looking|checked|researched|counting|know|how|thinking|considering|seriously|sure|\
+         enough|tonight|entschieden|beschlossen|vorgenommen|plan|plane|geplant|bereit|nachgelesen|nachgeschaut|\
+         recherchiert|gegoogelt|ueberlegt|ueberlege|gedacht|denke|ernsthaft|genug|reichen|reicht|weiss",
+    ),
+    (
+        TIME,
+        "tonight|tomorrow|today|now|this|week|weekend|monday|tuesday|wednesday|thursday|friday|saturday|sunday|\
+         christmas|birthday|date|soon|after|afterwards|next|when|heute|morgen|jetzt|gerade|grad|bald|wochenende|\
+         montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|naechsten|naechste|danach|wenn|weihnachten",
+    ),
+    (
+        FAREWELL,
+        "goodbye|goodbyes|farewell|letters|letter|passwords|cancelled|canceled|\
+         cancelling|tidy|deleted|deleting|rehome*|rehoming|afterwards|\
+         abschied*|verabschiedet|brief|briefe|briefen|testament|gekuendigt|kuendige|passwoerter|verschenkt|\
+         versicherung|aufgeraeumt|entschuldigung|leid",
+    ),
+    (
+        FAREWELL,
+        "last|letzter|letzte|letzten ~1 entry|eintrag|time|mal|recording|aufnahme",
+    ),
+    (FAREWELL, "not ~1 need|needing"),
+    (FAREWELL, "nicht ~1 mehr brauche|brauchen"),
+    (FAREWELL, "where i am going"),
+    (FAREWELL, "find|finds ~1 me|mich"),
+    (FAREWELL, "for good"),
+    (FAREWELL, "give|gave|giving|given ~3 away"),
+    (
+        FAREWELL,
+        "updated|update|wrote|write|made|make ?my will|testament",
+    ),
+    (FAREWELL, "say|said|saying ~1 goodbye"),
+    (PLAN, "how i ~1 would|will|could|am ~2 do it"),
+    (PLAN, "i know how|when|where"),
+    (PLAN, "that is|thats ~1 the|my plan"),
+    (PLAN, "the day|night|date"),
+    (PLAN, "next time"),
+    (PLAN, "high enough|deep enough|strong enough|enough to"),
+    (PLAN, "hold my weight"),
+    (PLAN, "so ~1 wuerd|wuerde|werde|werd ~1 ich|ichs"),
+    (PLAN, "beim naechsten mal"),
+    (
+        PLAN,
+        "nobody|niemand ~2 notices|sees|passt|merkt|goes|comes|findet",
+    ),
+    (PLAN, "no one ~2 notices|sees|goes|comes"),
+    (DEATH, "hit|hits ~1 me !up|back"),
+    (DEATH, "use|using|do|doing ~2 on|to myself"),
+    (FAREWELL, "forever"),
+    (FAREWELL, "fuer immer"),
+    (
+        ATTEMPT,
+        "already|swallowed|took|taken|ago|standing|sitting|running|shaking|fuzzy|heavy|dizzy|numb|\
+         geschluckt|genommen|eingenommen|schon|stehe|steh|sitze|schwindelig|vorhin",
+    ),
+    (ATTEMPT, "right now"),
+    (ATTEMPT, "will|would not stop"),
+    (ATTEMPT, "hoert nicht auf"),
+    // ---- whose story, and when --------------------------------------------------------------------------
+    (
+        STORY,
+        "movie|film|show|series|episode|book|novel|character|characters|game|podcast|documentary|article|news|\
+         song|lyrics|album|play|scene|season|novel|thriller|crime|author|reading|watched|watching|netflix|\
+         buch|roman|serie|folge|spiel|nachrichten|zeitung|artikel|doku|krimi|lied|szene|staffel|figur|gelesen|\
+         geschaut|tatort",
+    ),
+    (
+        WORK,
+        "patient|patients|client|clients|clinic|ward|shift|training|workshop|seminar|students|course|research|\
+         study|hotline|callers|caller|nurse|nursing|therapist|counsellor|counselor|volunteer|volunteering|\
+         lecture|paramedic|patienten|patientin|klienten|schicht|schulung|fortbildung|forschung|\
+         studie|anrufer|pflege|seminar|praktikum|notaufnahme|kurs",
+    ),
+    (
+        PRACTICAL,
+        "shaving|shave|climbing|climb|hiking|camping|harness|range|hunting|hunt|vitamins|vitamin|prescribed|\
+         prescription|pharmacy|pharmacist|doctor|dentist|recipe|cooking|kitchen|garden|gardening|repair|repairs|\
+         fixing|gutters|tiles|swimming|swim|dive|diving|commute|drive|driving|renovation|surgery|vet|\
+         rasieren|rasiert|klettern|kletter*|wandern|jagd|jaeger|schiessstand|vitamin*|verschrieben|rezept|\
+         apotheke|arzt|aerztin|kochen|garten|reparatur|reparieren|schwimmen|pendeln|pendel*|tierarzt|chess|\
+         game|games|cards|tennis|football|soccer|race|match|poker|boxing|sparring|schach|spiel|karten|fussball",
+    ),
+    (PAST, "frueher|damals|once|als|anniversary"),
+    (
+        RECOVERED,
+        "recovered|recovery|survived|survivor|grateful|sober|ueberlebt|dankbar|glad|proud|stolz|celebrated|\
+         gefeiert|besser|better",
+    ),
+    (RECOVERED, "different ~1 life|place|person"),
+    (RECOVERED, "days|weeks|months|years since"),
+    (HOME, "home|house|flat|hause|zuhause|wohnung"),
+    (PAST, "years|months|winters|summers|decades ago"),
+    (PAST, "vor ~1 jahren|monaten|jahrzehnten"),
+    (PAST, "back in"),
+    (PAST, "in college|school|uni|university"),
+    (PAST, "in my twenties|teens|youth|childhood"),
+    (PAST, "looking back"),
+    (PAST, "used to"),
+    (PAST, "back then"),
+    (PAST, "when i was"),
+    (PAST, "vor ~1 jahren"),
+    (PAST, "clean ~2 for|since"),
+    (DENIED, "never ~2 do|hurt|kill|that|anything|act"),
+    (DENIED, "not ~2 going ~1 to ~1 do|hurt|kill|anything|act"),
+    (DENIED, "would|will|could not ~2 do|hurt|kill|anything|act"),
+    (DENIED, "no ~1 intention|plan|plans"),
+    (DENIED, "not suicidal"),
+    (DENIED, "nie ~2 tun|antun|machen"),
+    (DENIED, "nicht ~1 vor"),
+];
+
+/// The compiled cues, indexed like the phrase table: by exact first word, and by first-word prefix.
+#[derive(Debug)]
+struct Cues {
+    cues: Vec<(Tags, Vec<Elem>)>,
+    by_first: HashMap<&'static str, Vec<usize>>,
+    by_prefix: Vec<(&'static str, usize)>,
+}
+
+fn cues() -> &'static Cues {
+    static CUES_COMPILED: OnceLock<Cues> = OnceLock::new();
+    CUES_COMPILED.get_or_init(|| {
+        let mut compiled = Cues {
+            cues: Vec::new(),
+            by_first: HashMap::new(),
+            by_prefix: Vec::new(),
+        };
+        for &(tags, pat) in CUES {
+            // A list of single words is one cue per word (`a|b|c`), a pattern with spaces one cue.
+            let elems = compile(pat);
+            let index = compiled.cues.len();
+            let Some(Elem::Word(first)) = elems.first() else {
+                panic!("cue {pat:?} must start with a required word");
+            };
+            for alt in first {
+                match *alt {
+                    Alt::Exact(w) => compiled.by_first.entry(w).or_default().push(index),
+                    Alt::Prefix(p) => compiled.by_prefix.push((p, index)),
+                    Alt::End => panic!("cue {pat:?} must not start at the end"),
+                }
+            }
+            compiled.cues.push((tags, elems));
+        }
+        compiled
+    })
+}
+
+/// The concepts of every token: a cue's concepts go to every token it spans.
+fn tag(doc: &Doc) -> Vec<Tags> {
+    let cues = cues();
+    let mut tags = vec![0; doc.toks.len()];
+    let mut lits = Vec::with_capacity(8);
+    for &(cs, ce) in &doc.clauses {
+        for t in cs..ce {
+            let word = doc.word(t);
+            let exact = cues.by_first.get(word).map(Vec::as_slice).unwrap_or(&[]);
+            let prefixed = cues
+                .by_prefix
+                .iter()
+                .filter(|(prefix, _)| word.starts_with(prefix))
+                .map(|&(_, cue)| cue);
+            for ci in exact.iter().copied().chain(prefixed) {
+                let (cue_tags, elems) = &cues.cues[ci];
+                lits.clear();
+                if let Some(end) = match_at(elems, 0, doc, t, ce, &mut lits) {
+                    for tag in &mut tags[t..end.max(t + 1)] {
+                        *tag |= cue_tags;
+                    }
+                }
+            }
+        }
+    }
+    tags
+}
+
+/// Screens `doc` by the concepts that meet around each core concept. `settled` are the token spans the phrase
+/// layer has already judged not to be a present risk (negated, someone else's, long ago, an idiom): its judgement
+/// is the finer one there, so no core concept inside them counts.
+pub(super) fn screen(doc: &Doc, settled: &[(usize, usize)]) -> Screening {
+    let tags = tag(doc);
+    let mut best = Screening::Clear;
+    for t in 0..tags.len() {
+        if tags[t] & CORE == 0 || settled.iter().any(|&(s, e)| (s..e).contains(&t)) {
+            continue;
+        }
+        best = best.stronger(judge(&Window::new(doc, &tags, t)));
+    }
+    best
+}
+
+/// The stretch of speech around one core token.
+#[derive(Debug)]
+struct Window<'a> {
+    doc: &'a Doc,
+    tags: &'a [Tags],
+    /// The core token.
+    at: usize,
+    lo: usize,
+    hi: usize,
+    /// Every concept in the window.
+    around: Tags,
+}
+
+impl<'a> Window<'a> {
+    fn new(doc: &'a Doc, tags: &'a [Tags], at: usize) -> Self {
+        let lo = at.saturating_sub(REACH);
+        let hi = (at + REACH + 1).min(tags.len());
+        let around = tags[lo..hi].iter().fold(0, |a, &b| a | b);
+        Window {
+            doc,
+            tags,
+            at,
+            lo,
+            hi,
+            around,
+        }
+    }
+
+    fn has(&self, tags: Tags) -> bool {
+        self.around & tags != 0
+    }
+
+    /// How many separate stretches of the window carry `tags` ("last entry … won't need it" is two).
+    fn count(&self, tags: Tags) -> usize {
+        let mut runs = 0;
+        let mut inside = false;
+        for &t in &self.tags[self.lo..self.hi] {
+            let here = t & tags != 0;
+            runs += usize::from(here && !inside);
+            inside = here;
+        }
+        runs
+    }
+
+    fn core(&self) -> Tags {
+        self.tags[self.at]
+    }
+
+    /// Whether `tags` occur within `n` tokens after the core token.
+    fn within_after(&self, tags: Tags, n: usize) -> bool {
+        self.tags[self.at + 1..(self.at + 1 + n).min(self.hi)]
+            .iter()
+            .any(|&t| t & tags != 0)
+    }
+
+    /// Whether `tags` occur within `n` tokens before the core token.
+    fn within_before(&self, tags: Tags, n: usize) -> bool {
+        self.tags[self.at.saturating_sub(n).max(self.lo)..self.at]
+            .iter()
+            .any(|&t| t & tags != 0)
+    }
+
+    /// The nearest person word before the core token: [`SELF`] or [`OTHER`].
+    fn nearest_person(&self) -> Option<Tags> {
+        (self.lo..self.at).rev().find_map(|k| match self.tags[k] {
+            t if t & SELF != 0 => Some(SELF),
+            t if t & OTHER != 0 => Some(OTHER),
+            _ => None,
+        })
+    }
+
+    /// Who the core concept is about: the nearest person before it ("*my daughter* has been burning herself",
+    /// "*I* bought a rope"), unless the speaker turns up after it ("my dad's gun … on *myself*").
+    fn about_someone_else(&self) -> bool {
+        match self.nearest_person() {
+            Some(OTHER) => !self.within_after(SELF, 4),
+            Some(_) => false,
+            None => !self.has(SELF | MINE),
+        }
+    }
+
+    /// Long ago and not back: a past marker before the core concept with no present-time marker after it.
+    fn long_ago(&self) -> bool {
+        let Some(past) = (self.lo..self.at).rev().find(|&k| self.tags[k] & PAST != 0) else {
+            return self.within_after(PAST, 4);
+        };
+        !self.doc.present_near(past + 1, self.at + 1)
+    }
+}
+
+/// What the concepts around one core token add up to. The layer infers where the phrase layer hears, so it
+/// raises a [`Screening::Concern`] (the fixed safety check-in, whose answer can still make it a crisis) and goes
+/// straight to [`Screening::Crisis`] only for an attempt under way or death joined with a means or a plan.
+fn judge(w: &Window) -> Screening {
+    match infer(w) {
+        Some((kind, Certainty::Strong)) => Screening::Crisis(kind),
+        Some((kind, Certainty::Inferred)) => Screening::Concern(kind),
+        None => Screening::Clear,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Certainty {
+    /// An attempt under way, or death with a means or a plan: as explicit as a phrase.
+    Strong,
+    /// Concepts that meet as they do in statements of risk, without the risk being said.
+    Inferred,
+}
+
+fn infer(w: &Window) -> Option<(CrisisKind, Certainty)> {
+    use Certainty::{Inferred, Strong};
+    use CrisisKind::{Abuse, HarmToOthers, SelfHarm, SuicidalIntent};
+    let core = w.core();
+    // Someone else's story, work with clients, recovery, or a denial just before: not this person's risk now.
+    if w.has(STORY | WORK | RECOVERED) || w.long_ago() || w.within_before(DENIED, 6) {
+        return None;
+    }
+
+    // Abuse: another person acting on the speaker ("he grabbed *me*", "sperrt *mich* ein"), or fear of them.
+    let by_other = w.nearest_person() == Some(OTHER) && !w.has(PRACTICAL);
+    if core & ABUSE != 0 && by_other && (w.within_after(SELF | MINE, 5) || w.within_before(SELF, 5)) {
+        return Some((Abuse, Inferred));
+    }
+    if core & FEAR != 0 && w.has(OTHER) && w.has(SELF) && w.has(HARM | ABUSE | HOME | THREAT) {
+        return Some((Abuse, Inferred));
+    }
+    if w.has(THREAT) && w.has(OTHER) && w.has(FEAR | WEAPON | ABUSE) && core & (WEAPON | FEAR | ABUSE) != 0 {
+        return Some((Abuse, Inferred));
+    }
+    if w.about_someone_else() {
+        return None;
+    }
+    let practical = w.has(PRACTICAL);
+
+    // Harm to others: a harm or a weapon with a target and a plan or a time.
+    if core & (HARM | WEAPON) != 0 && w.has(TARGET) && w.has(INTENT | TIME) && !practical {
+        return Some((HarmToOthers, Inferred));
+    }
+
+    // Self-harm: an act with its object or the body, done deliberately or now.
+    if core & (SH_ACT | SH_OBJECT) != 0 && !practical {
+        let act = w.has(SH_ACT);
+        let object = w.has(SH_OBJECT);
+        if act && (object || w.has(BODY)) && w.has(DELIBERATE | TIME | INTENT | SELF | MINE | ATTEMPT) {
+            return Some((SelfHarm, Inferred));
+        }
+        if core & SH_ACT != 0 && w.has(DELIBERATE) && w.has(SELF) {
+            return Some((SelfHarm, Inferred));
+        }
+        if object && w.has(DELIBERATE) && w.has(TIME | INTENT) {
+            return Some((SelfHarm, Inferred));
+        }
+    }
+
+    // Suicide: death, a means, a farewell, an attempt, a burden, with what makes it present and real.
+    if core & DEATH != 0 {
+        if w.has(MEANS | PLAN | ATTEMPT) {
+            return Some((SuicidalIntent, Strong));
+        }
+        return Some((SuicidalIntent, Inferred));
+    }
+    if core & MEANS != 0
+        && !practical
+        && (w.has(DEATH | ATTEMPT | PLAN) || (w.has(INTENT) && w.has(TIME | FAREWELL)))
+    {
+        return Some((SuicidalIntent, Inferred));
+    }
+    if core & FAREWELL != 0 && !practical && (w.has(DEATH | MEANS) || w.count(FAREWELL) >= 2) {
+        return Some((SuicidalIntent, Inferred));
+    }
+    if core & ATTEMPT != 0 && w.has(MEANS | SH_ACT) && w.has(TIME) && !practical {
+        return Some((SuicidalIntent, Strong));
+    }
+    if core & (BURDEN | WISH) != 0 && w.has(DEATH | BURDEN) {
+        return Some((SuicidalIntent, Inferred));
+    }
+    None
+}
