@@ -2,8 +2,9 @@
 //! server and the desktop app all drive a session through this type and listen to its [`SessionEvent`]s.
 //!
 //! Per answer: the answer is saved first (the person's words are on disk before anything else happens), then
-//! screened for crisis language (a crisis stops the dialogue: no reflective question, the help lines instead),
-//! then the next question is generated, streamed, guarded and announced. Summaries are regenerated in the
+//! screened for crisis language (a crisis stops the dialogue: no reflective question, the help lines instead; a
+//! concern asks the fixed safety check-in from `data/care.toml` with the help lines, and a "no" to it is a
+//! crisis), then the next question is generated, streamed, guarded and announced. Summaries are regenerated in the
 //! background after a pause, and once more at the end.
 
 use std::path::{Path, PathBuf};
@@ -15,7 +16,8 @@ use std::time::{Duration, Instant};
 use soundmind_core::dialogue::{BREAK_NUDGE_AFTER, QuestionBank};
 use soundmind_core::safeguarding::care::CHECK_IN_QUESTION;
 use soundmind_core::safeguarding::{
-    CheckIn, CrisisDirectory, CrisisKind, Screening, check_in_due, first_run_note, screen, worse_message,
+    CareWording, CheckIn, CrisisDirectory, CrisisKind, Screening, check_in_answer_is_unsafe, check_in_due,
+    concern_message, first_run_note, mention_note, screen, worse_message,
 };
 use soundmind_core::session::Answer;
 use soundmind_core::transcript::{Formatting, format_transcript};
@@ -53,11 +55,11 @@ pub enum SessionEvent {
     QuestionAttempt(u32),
     /// Provisional text of the question as the model writes it.
     QuestionToken(String),
-    /// The question to ask next; it passed the guard.
+    /// The question to ask next; it passed the guard (or is the fixed safety check-in).
     QuestionFinal {
         /// The question.
         text: String,
-        /// `model`, `retry` or `bank`.
+        /// `model`, `retry`, `bank` or `safety` (the check-in after a concern).
         source: &'static str,
     },
     /// Crisis language: no question follows. Show `message` and `resources`, and offer to end the session.
@@ -169,6 +171,8 @@ pub struct ActiveSession {
     history: Vec<HistoryItem>,
     nudged: bool,
     paused_by_crisis: bool,
+    /// The question waiting for an answer is the safety check-in, asked for a concern of this kind.
+    safety_check: Option<CrisisKind>,
     events: EventSink,
     summaries: Summariser,
     /// The last question prompt, to warm the local model's cache again after a summary used it.
@@ -311,6 +315,7 @@ impl SessionService {
             history,
             nudged: false,
             paused_by_crisis: false,
+            safety_check: None,
             events,
             summaries,
             last_prompt: Vec::new(),
@@ -436,19 +441,47 @@ impl ActiveSession {
             answer: text.clone(),
         });
 
-        match screen(&text) {
+        let mut finding = screen(&text);
+        // The answer to "are you safe right now?": a no, or not sure, is a crisis.
+        if let Some(kind) = self.safety_check.take()
+            && !finding.is_crisis()
+            && check_in_answer_is_unsafe(&text)
+        {
+            finding = Screening::Crisis(kind);
+        }
+        let care = CareWording::builtin();
+        match finding {
             Screening::Crisis(kind) => {
                 self.paused_by_crisis = true;
                 self.service
                     .log("crisis_flagged", &self.id, fields! {"kind" => kind.as_str()});
                 (self.events)(SessionEvent::Crisis {
                     kind,
-                    message: CRISIS_MESSAGE.to_string(),
+                    message: care.crisis.message.clone(),
                     resources: self.service.resources(),
                 });
                 return Ok(None);
             }
-            Screening::Mention => (self.events)(SessionEvent::ResourcesNote(MENTION_NOTE.to_string())),
+            Screening::Concern(kind) => {
+                // No model's question: the fixed check-in, with the help lines in view.
+                self.service
+                    .log("safety_check_asked", &self.id, fields! {"kind" => kind.as_str()});
+                (self.events)(SessionEvent::ResourcesNote(concern_message(
+                    self.service.crisis,
+                    self.service.country(),
+                )));
+                self.safety_check = Some(kind);
+                self.question = care.concern.check_in.clone();
+                (self.events)(SessionEvent::QuestionFinal {
+                    text: self.question.clone(),
+                    source: "safety",
+                });
+                return Ok(Some(self.question.clone()));
+            }
+            Screening::Mention => (self.events)(SessionEvent::ResourcesNote(mention_note(
+                self.service.crisis,
+                self.service.country(),
+            ))),
             Screening::Clear => {}
         }
         if !self.nudged && self.elapsed() >= BREAK_NUDGE_AFTER {
@@ -646,12 +679,6 @@ fn prompt_exchanges(exchanges: &[soundmind_core::session::Exchange]) -> Vec<Prom
         .collect()
 }
 
-const CRISIS_MESSAGE: &str = "It sounds like things are really hard right now. Soundmind is a journal, not a source \
-     of help in an emergency, so it will not ask another question. You deserve support from a person: the lines \
-     below are free and confidential, and if you are in immediate danger, call your local emergency number. It can \
-     also help to reach out to someone you trust. You can end this session whenever you like; what you said is \
-     saved.";
-const MENTION_NOTE: &str = "If any of this touches something difficult for you, help is there: run `soundmind crisis` or see the help lines.";
 const NUDGE: &str = "You have been reflecting for about 20 minutes. This might be a good moment for a break, or to \
      close with what you want to take with you.";
 /// State files in the journal's `.soundmind/` folder.

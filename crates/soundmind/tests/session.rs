@@ -229,6 +229,86 @@ fn crisis_language_gets_help_lines_not_a_question() {
 }
 
 #[test]
+fn inferred_risk_gets_the_safety_check_in_and_a_no_to_it_stops_the_dialogue() {
+    let journal = tempfile::tempdir().unwrap();
+    let mut service = SessionService::new(journal.path(), smollm());
+    service.country = Some("GB".into());
+    let service = Arc::new(service);
+    let cancel = CancelToken::new();
+    let check_in = &soundmind_core::safeguarding::CareWording::builtin()
+        .concern
+        .check_in;
+    // Said in the middle of an ordinary answer, without a word from the phrase table.
+    let heavy = "Work was fine, I made pasta. This is my last entry, I won't need the app after tonight. \
+                 Then I watched the football.";
+
+    // "No" to the check-in: a crisis, no reflective question.
+    let (events, sink) = recorder();
+    let mut session = service.start(sink).unwrap();
+    let next = session.submit_answer(heavy, None, &cancel).unwrap();
+    assert_eq!(
+        next.as_deref(),
+        Some(check_in.as_str()),
+        "the fixed check-in, not a model's question"
+    );
+    {
+        let events = events.lock().unwrap();
+        assert_eq!(finals(&events), vec![(check_in.clone(), "safety")], "{events:?}");
+        assert!(
+            events
+                .iter()
+                .any(|e| matches!(e, SessionEvent::ResourcesNote(note) if note.contains("116 123"))),
+            "the help lines are in view: {events:?}"
+        );
+    }
+    assert_eq!(
+        session.submit_answer("no, not really", None, &cancel).unwrap(),
+        None
+    );
+    assert!(
+        events
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|e| matches!(e, SessionEvent::Crisis { .. }))
+    );
+    assert_eq!(
+        finals(&events.lock().unwrap()).len(),
+        1,
+        "no question after the crisis"
+    );
+    session.end(&cancel).unwrap();
+    let log = std::fs::read_to_string(journal.path().join("events.log")).unwrap();
+    assert!(
+        log.contains("safety_check_asked") && log.contains("crisis_flagged"),
+        "{log}"
+    );
+    assert!(!log.contains("last entry"), "no content in the log: {log}");
+
+    // "Yes" to it: the dialogue goes on with a guarded question.
+    let (events, sink) = recorder();
+    let mut session = service.start(sink).unwrap();
+    session.submit_answer(heavy, None, &cancel).unwrap();
+    let next = session
+        .submit_answer(
+            "Yes, I'm safe. I meant the old diary app, I'm moving to paper.",
+            None,
+            &cancel,
+        )
+        .unwrap();
+    let next = next.expect("a question follows a yes");
+    assert_ne!(&next, check_in);
+    assert!(
+        !events
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|e| matches!(e, SessionEvent::Crisis { .. }))
+    );
+    session.end(&cancel).unwrap();
+}
+
+#[test]
 fn bad_answers_and_a_failing_model_still_give_a_guarded_question() {
     let journal = tempfile::tempdir().unwrap();
     let service = Arc::new(SessionService::new(journal.path(), smollm()));

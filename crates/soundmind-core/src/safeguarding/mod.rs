@@ -7,6 +7,9 @@ pub mod care;
 pub mod resources;
 pub mod screening;
 
-pub use care::{CheckIn, check_in_due, first_run_note, worse_message};
+pub use care::{
+    CareWording, CheckIn, check_in_answer_is_unsafe, check_in_due, concern_message, first_run_note,
+    mention_note, worse_message,
+};
 pub use resources::{Country, CrisisDirectory, ResourcesError, Service, UnknownCountry};
 pub use screening::{CrisisKind, Screening, screen};

@@ -294,10 +294,9 @@ const CUES: &[(Tags, &str)] = &[
     // ---- whose story, and when --------------------------------------------------------------------------
     (
         STORY,
-        "movie|film|show|series|episode|book|novel|character|characters|game|podcast|documentary|article|news|\
-         song|lyrics|album|play|scene|season|novel|thriller|crime|author|reading|watched|watching|netflix|\
-         buch|roman|serie|folge|spiel|nachrichten|zeitung|artikel|doku|krimi|lied|szene|staffel|figur|gelesen|\
-         geschaut|tatort",
+        "movie|movies|film|films|series|episode|book|novel|character|characters|podcast|documentary|article|\
+         news|song|lyrics|album|scene|thriller|netflix|videogame|buch|roman|serie|folge|nachrichten|zeitung|\
+         artikel|doku|krimi|lied|szene|staffel|figur|tatort",
     ),
     (
         WORK,
@@ -590,7 +589,8 @@ fn infer(w: &Window) -> Option<(CrisisKind, Certainty)> {
     {
         return Some((SuicidalIntent, Inferred));
     }
-    if core & FAREWELL != 0 && !practical && (w.has(DEATH | MEANS) || w.count(FAREWELL) >= 2) {
+    // Farewells have no everyday object to be practical about: a game on TV nearby changes nothing.
+    if core & FAREWELL != 0 && (w.has(DEATH | MEANS) || w.count(FAREWELL) >= 2) {
         return Some((SuicidalIntent, Inferred));
     }
     if core & ATTEMPT != 0 && w.has(MEANS | SH_ACT) && w.has(TIME) && !practical {

@@ -287,3 +287,39 @@ fn kinds_have_stable_names() {
     assert!(!Screening::Mention.is_crisis());
     assert!(!Screening::Clear.is_crisis());
 }
+
+#[test]
+fn inferred_risk_is_a_concern_and_an_attempt_under_way_a_crisis() {
+    use CrisisKind::*;
+    check(&[
+        (
+            "I bought a rope today and I know the beam in the garage will hold my weight.",
+            Screening::Concern(SuicidalIntent),
+        ),
+        (
+            "this is my last entry, i won't need the app after tonight, then i watched the football",
+            Screening::Concern(SuicidalIntent),
+        ),
+        (
+            "I swallowed every pill in the cabinet twenty minutes ago and now I'm dizzy",
+            crisis(SuicidalIntent),
+        ),
+        (
+            "He grabbed me by the throat again when I came home.",
+            Screening::Concern(Abuse),
+        ),
+        ("I bought a new climbing rope for the weekend.", Screening::Clear),
+        (
+            "Picked up my vitamins at the pharmacy, the bottle was nearly empty.",
+            Screening::Clear,
+        ),
+        (
+            "My brother beats me at chess every single time.",
+            Screening::Clear,
+        ),
+        (
+            "In the film the hero jumps off the bridge to escape.",
+            Screening::Clear,
+        ),
+    ]);
+}
