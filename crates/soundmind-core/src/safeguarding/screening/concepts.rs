@@ -8,12 +8,15 @@
 //! a short cue starting at it) stands for, then looks at the stretch of speech around each *core* concept
 //! (death, a means, a farewell, an act of harm) and decides from what meets there:
 //!
-//! - **Crisis** when a core concept meets the speaker *and* a second sign (a means with a plan, a time or an
-//!   attempt; death with a plan or a farewell; a blade with the body);
-//! - **Concern** when a core concept meets the speaker alone (a wish not to wake up, a burden without "die"):
-//!   the app then asks its fixed safety check-in instead of a reflective question;
-//! - nothing when the stretch belongs to someone else (a third-person subject), to fiction or the news, to work
-//!   with patients or clients, to practical use (climbing rope, shaving, vitamins), to long ago, or is denied.
+//! - **Concern** when a core concept meets the speaker with a second sign (a means with a plan or a time, a
+//!   blade with the body, two farewells, a wish with death): the layer infers a risk nobody said, so the app asks
+//!   its fixed safety check-in instead of a reflective question, and a "no" to that makes it a crisis;
+//! - **Crisis** only where inference is as plain as a phrase: an attempt under way (a means, a time, "already",
+//!   "right now"), or death joined with a means or a plan;
+//! - nothing when the stretch belongs to someone else (the nearest person before the concept), to fiction or the
+//!   news, to work with patients or clients, to practical use (climbing rope, shaving, vitamins), to recovery or
+//!   long ago, or follows a denial. These blockers look at the whole window, so a nurse's own risk said beside
+//!   a word about her ward is missed: one more reason the layer only ever adds to the phrase layer.
 //!
 //! Every window is bounded ([`REACH`] tokens each side), and each token is looked up once, so the layer is
 //! linear in the length of the transcript, like the phrase layer.

@@ -1,5 +1,7 @@
-//! Crisis-language screening: a conservative, explicit-phrase matcher that runs on every transcript before any
-//! language model sees it.
+//! Crisis-language screening: runs on every transcript before any language model sees it, in two layers (see
+//! [`Layer`]): the explicit-phrase matcher described below, and a concept layer (`concepts.rs`) that finds a
+//! means, a plan, a farewell or an attempt meeting the speaker where no phrase spells it out. What the concept
+//! layer infers is a [`Screening::Concern`]: the app asks a fixed safety check-in instead of a question.
 //!
 //! [`screen`] returns [`Screening::Crisis`] only for *explicit* statements of present risk ("I want to kill
 //! myself", "ich will nicht mehr leben", "my husband hits me", "I'm going to hurt him"). On a crisis the app
@@ -129,9 +131,9 @@ impl Screening {
 /// The layers of the screen, each usable alone so that what each adds can be measured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Layer {
-    /// The explicit-phrase table ([`rules`]), judged for subject, negation, quotation and time.
+    /// The explicit-phrase table (`rules.rs`), judged for subject, negation, quotation and time.
     Phrases,
-    /// Concepts that meet in one stretch of speech ([`concepts`]): a means, a plan, a farewell or an attempt
+    /// Concepts that meet in one stretch of speech (`concepts.rs`): a means, a plan, a farewell or an attempt
     /// together with the speaker; finds what no phrase in the table spells out.
     Concepts,
     /// Both, the stronger finding winning: what [`screen`] returns.
