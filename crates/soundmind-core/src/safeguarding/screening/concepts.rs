@@ -21,11 +21,10 @@
 //! Every window is bounded ([`REACH`] tokens each side), and each token is looked up once, so the layer is
 //! linear in the length of the transcript, like the phrase layer.
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use super::doc::Doc;
-use super::pattern::{Alt, Elem, compile, match_at};
+use super::pattern::PatternSet;
 use super::{CrisisKind, Screening};
 
 /// How far (in tokens) each side of a core concept the other concepts are looked for: about a sentence.
@@ -346,67 +345,19 @@ const CUES: &[(Tags, &str)] = &[
     (DENIED, "nicht ~1 vor"),
 ];
 
-/// The compiled cues, indexed like the phrase table: by exact first word, and by first-word prefix.
-#[derive(Debug)]
-struct Cues {
-    cues: Vec<(Tags, Vec<Elem>)>,
-    by_first: HashMap<&'static str, Vec<usize>>,
-    by_prefix: Vec<(&'static str, usize)>,
-}
-
-fn cues() -> &'static Cues {
-    static CUES_COMPILED: OnceLock<Cues> = OnceLock::new();
-    CUES_COMPILED.get_or_init(|| {
-        let mut compiled = Cues {
-            cues: Vec::new(),
-            by_first: HashMap::new(),
-            by_prefix: Vec::new(),
-        };
-        for &(tags, pat) in CUES {
-            // A list of single words is one cue per word (`a|b|c`), a pattern with spaces one cue.
-            let elems = compile(pat);
-            let index = compiled.cues.len();
-            let Some(Elem::Word(first)) = elems.first() else {
-                panic!("cue {pat:?} must start with a required word");
-            };
-            for alt in first {
-                match *alt {
-                    Alt::Exact(w) => compiled.by_first.entry(w).or_default().push(index),
-                    Alt::Prefix(p) => compiled.by_prefix.push((p, index)),
-                    Alt::End => panic!("cue {pat:?} must not start at the end"),
-                }
-            }
-            compiled.cues.push((tags, elems));
-        }
-        compiled
-    })
+fn cues() -> &'static PatternSet<Tags> {
+    static CUE_SET: OnceLock<PatternSet<Tags>> = OnceLock::new();
+    CUE_SET.get_or_init(|| PatternSet::new(CUES.iter().map(|&(tags, pat)| (pat, tags))))
 }
 
 /// The concepts of every token: a cue's concepts go to every token it spans.
 fn tag(doc: &Doc) -> Vec<Tags> {
-    let cues = cues();
     let mut tags = vec![0; doc.toks.len()];
-    let mut lits = Vec::with_capacity(8);
-    for &(cs, ce) in &doc.clauses {
-        for t in cs..ce {
-            let word = doc.word(t);
-            let exact = cues.by_first.get(word).map(Vec::as_slice).unwrap_or(&[]);
-            let prefixed = cues
-                .by_prefix
-                .iter()
-                .filter(|(prefix, _)| word.starts_with(prefix))
-                .map(|&(_, cue)| cue);
-            for ci in exact.iter().copied().chain(prefixed) {
-                let (cue_tags, elems) = &cues.cues[ci];
-                lits.clear();
-                if let Some(end) = match_at(elems, 0, doc, t, ce, &mut lits) {
-                    for tag in &mut tags[t..end.max(t + 1)] {
-                        *tag |= cue_tags;
-                    }
-                }
-            }
+    cues().for_each_match(doc, |cue_tags, _, start, end, _| {
+        for tag in &mut tags[start..end.max(start + 1)] {
+            *tag |= cue_tags;
         }
-    }
+    });
     tags
 }
 

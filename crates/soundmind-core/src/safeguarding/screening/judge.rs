@@ -4,13 +4,12 @@
 
 use super::Screening;
 use super::doc::{Doc, Who};
-use super::pattern::Rule;
-use super::rules::{Out, Subj};
+use super::rules::{Out, Spec, Subj};
 
 impl Doc {
     pub(super) fn judge(
         &self,
-        rule: &Rule,
+        rule: &Spec,
         cs: usize,
         ce: usize,
         ms: usize,

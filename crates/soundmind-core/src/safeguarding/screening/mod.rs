@@ -46,7 +46,7 @@ mod rules;
 mod tests;
 
 use doc::Doc;
-use pattern::{match_at, rules};
+use pattern::rules;
 
 /// The outcome of screening a transcript: the strongest finding over all its sentences and layers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -155,40 +155,22 @@ pub fn screen(text: &str) -> Screening {
 pub fn screen_layer(text: &str, layer: Layer) -> Screening {
     let doc = Doc::new(text);
     let mut settled = Vec::new();
-    let by_phrases = phrases(&doc, &mut settled);
     match layer {
-        Layer::Phrases => by_phrases,
+        Layer::Phrases => phrases(&doc, &mut settled),
         Layer::Concepts => concepts::screen(&doc, &[]),
-        Layer::Combined => by_phrases.stronger(concepts::screen(&doc, &settled)),
+        Layer::Combined => phrases(&doc, &mut settled).stronger(concepts::screen(&doc, &settled)),
     }
 }
 
 /// The phrase layer. Leaves in `settled` the spans of the matches it judged not to be a present risk.
 fn phrases(doc: &Doc, settled: &mut Vec<(usize, usize)>) -> Screening {
-    let rules = rules();
     let mut best = Screening::Clear;
-    let mut lits: Vec<usize> = Vec::with_capacity(16);
-    for &(cs, ce) in &doc.clauses {
-        for t in cs..ce {
-            let word = doc.word(t);
-            let exact = rules.by_first.get(word).map(Vec::as_slice).unwrap_or(&[]);
-            let prefixed = rules
-                .by_prefix
-                .iter()
-                .filter(|(prefix, _)| word.starts_with(prefix))
-                .map(|&(_, rule)| rule);
-            for ri in exact.iter().copied().chain(prefixed) {
-                let rule = &rules.rules[ri];
-                lits.clear();
-                if let Some(me) = match_at(&rule.elems, 0, doc, t, ce, &mut lits) {
-                    let finding = doc.judge(rule, cs, ce, t, me, &lits);
-                    if !finding.stops_reflection() {
-                        settled.push((t, me));
-                    }
-                    best = best.stronger(finding);
-                }
-            }
+    rules().for_each_match(doc, |spec, (cs, ce), start, end, lits| {
+        let finding = doc.judge(spec, cs, ce, start, end, lits);
+        if !finding.stops_reflection() {
+            settled.push((start, end));
         }
-    }
+        best = best.stronger(finding);
+    });
     best
 }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use super::doc::Doc;
-use super::rules::{Out, SETS, SPECS, Subj};
+use super::rules::{SETS, SPECS, Spec};
 
 #[derive(Debug, Clone, Copy)]
 pub(super) enum Alt {
@@ -40,64 +40,85 @@ pub(super) enum Elem {
     NotNext(Vec<Alt>),
 }
 
+/// Compiled patterns, each with what it means (`T`), indexed by their first word so that each token tries only
+/// the patterns that can start there. The phrase table and the concept layer's cues are both such a set.
 #[derive(Debug)]
-pub(super) struct Rule {
-    pub(super) elems: Vec<Elem>,
-    pub(super) out: Out,
-    pub(super) subj: Subj,
-    pub(super) immune: bool,
+pub(super) struct PatternSet<T> {
+    pub(super) patterns: Vec<(T, Vec<Elem>)>,
+    /// Pattern indexes by the exact first word.
+    by_first: HashMap<&'static str, Vec<usize>>,
+    /// Patterns whose first element holds a prefix alternative.
+    by_prefix: Vec<(&'static str, usize)>,
 }
 
-#[derive(Debug)]
-pub(super) struct Rules {
-    pub(super) rules: Vec<Rule>,
-    /// Rule indexes by the exact first word.
-    pub(super) by_first: HashMap<&'static str, Vec<usize>>,
-    /// Rules whose first element holds a prefix alternative.
-    pub(super) by_prefix: Vec<(&'static str, usize)>,
-}
-
-pub(super) fn rules() -> &'static Rules {
-    static RULES: OnceLock<Rules> = OnceLock::new();
-    RULES.get_or_init(compile_all)
-}
-
-pub(super) fn compile_all() -> Rules {
-    let mut rules = Vec::with_capacity(SPECS.len());
-    let mut by_first: HashMap<&'static str, Vec<usize>> = HashMap::new();
-    let mut by_prefix = Vec::new();
-    for (index, spec) in SPECS.iter().enumerate() {
-        let elems = compile(spec.pat);
-        let Some(Elem::Word(first)) = elems.first() else {
-            panic!("pattern {:?} must start with a required word", spec.pat);
+impl<T> PatternSet<T> {
+    /// Compiles every pattern. Panics on a pattern that does not start with a required word: the tables are
+    /// constants, so that is a build bug a unit test finds.
+    pub(super) fn new(table: impl IntoIterator<Item = (&'static str, T)>) -> Self {
+        let mut set = PatternSet {
+            patterns: Vec::new(),
+            by_first: HashMap::new(),
+            by_prefix: Vec::new(),
         };
-        for alt in first {
-            match *alt {
-                Alt::Exact(w) => {
-                    let list = by_first.entry(w).or_default();
-                    if !list.contains(&index) {
-                        list.push(index);
+        for (pat, meaning) in table {
+            let index = set.patterns.len();
+            let elems = compile(pat);
+            let Some(Elem::Word(first)) = elems.first() else {
+                panic!("pattern {pat:?} must start with a required word");
+            };
+            for alt in first {
+                match *alt {
+                    Alt::Exact(w) => {
+                        let list = set.by_first.entry(w).or_default();
+                        if !list.contains(&index) {
+                            list.push(index);
+                        }
+                    }
+                    Alt::Prefix(p) => set.by_prefix.push((p, index)),
+                    Alt::End => panic!("pattern {pat:?} must not start at the end"),
+                }
+            }
+            set.patterns.push((meaning, elems));
+        }
+        set
+    }
+
+    /// Calls `found(meaning, clause, start, end, lits)` for every match in `doc`, clause by clause; `lits` are
+    /// the tokens that matched a word (not a gap).
+    pub(super) fn for_each_match(
+        &self,
+        doc: &Doc,
+        mut found: impl FnMut(&T, (usize, usize), usize, usize, &[usize]),
+    ) {
+        let mut lits: Vec<usize> = Vec::with_capacity(16);
+        for &(cs, ce) in &doc.clauses {
+            for t in cs..ce {
+                let word = doc.word(t);
+                let exact = self.by_first.get(word).map(Vec::as_slice).unwrap_or(&[]);
+                let prefixed = self
+                    .by_prefix
+                    .iter()
+                    .filter(|(prefix, _)| word.starts_with(prefix))
+                    .map(|&(_, index)| index);
+                for index in exact.iter().copied().chain(prefixed) {
+                    let (meaning, elems) = &self.patterns[index];
+                    lits.clear();
+                    if let Some(end) = match_at(elems, 0, doc, t, ce, &mut lits) {
+                        found(meaning, (cs, ce), t, end, &lits);
                     }
                 }
-                Alt::Prefix(p) => by_prefix.push((p, index)),
-                Alt::End => panic!("pattern {:?} must not start at the end", spec.pat),
             }
         }
-        rules.push(Rule {
-            elems,
-            out: spec.out,
-            subj: spec.subj,
-            immune: spec.immune,
-        });
-    }
-    Rules {
-        rules,
-        by_first,
-        by_prefix,
     }
 }
 
-pub(super) fn compile(pat: &'static str) -> Vec<Elem> {
+/// The phrase table, compiled once.
+pub(super) fn rules() -> &'static PatternSet<&'static Spec> {
+    static RULES: OnceLock<PatternSet<&'static Spec>> = OnceLock::new();
+    RULES.get_or_init(|| PatternSet::new(SPECS.iter().map(|spec| (spec.pat, spec))))
+}
+
+fn compile(pat: &'static str) -> Vec<Elem> {
     pat.split_whitespace()
         .map(|piece| {
             if let Some(n) = piece.strip_prefix('~') {
@@ -113,7 +134,7 @@ pub(super) fn compile(pat: &'static str) -> Vec<Elem> {
         .collect()
 }
 
-pub(super) fn alts(piece: &'static str, pat: &str) -> Vec<Alt> {
+fn alts(piece: &'static str, pat: &str) -> Vec<Alt> {
     let mut out = Vec::new();
     for alt in piece.split('|') {
         if let Some(name) = alt.strip_prefix('@') {
@@ -130,7 +151,7 @@ pub(super) fn alts(piece: &'static str, pat: &str) -> Vec<Alt> {
     out
 }
 
-pub(super) fn one_alt(word: &'static str) -> Alt {
+fn one_alt(word: &'static str) -> Alt {
     if word == "$" {
         return Alt::End;
     }
@@ -143,7 +164,7 @@ pub(super) fn one_alt(word: &'static str) -> Alt {
 /// Matches `elems[i..]` from token `t` (clause ends at `end`); returns the end of the match (exclusive) and
 /// leaves the indexes of the tokens that matched a word (not a gap) in `lits`. Gaps and options are tried
 /// shortest first; every gap is bounded, so the work per start token is bounded by the pattern.
-pub(super) fn match_at(
+fn match_at(
     elems: &[Elem],
     i: usize,
     doc: &Doc,

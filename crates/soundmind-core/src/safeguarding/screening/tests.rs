@@ -20,11 +20,11 @@ fn check(cases: &[(&str, Screening)]) {
 #[test]
 fn every_pattern_compiles_and_starts_with_a_word() {
     let rules = rules();
-    assert_eq!(rules.rules.len(), SPECS.len());
-    for (rule, spec) in rules.rules.iter().zip(SPECS) {
-        assert!(matches!(rule.elems.first(), Some(Elem::Word(_))), "{}", spec.pat);
+    assert_eq!(rules.patterns.len(), SPECS.len());
+    for (spec, elems) in &rules.patterns {
+        assert!(matches!(elems.first(), Some(Elem::Word(_))), "{}", spec.pat);
         // A pattern must not end in a gap (it would only widen the match for nothing).
-        assert!(!matches!(rule.elems.last(), Some(Elem::Gap(_))), "{}", spec.pat);
+        assert!(!matches!(elems.last(), Some(Elem::Gap(_))), "{}", spec.pat);
     }
 }
 
