@@ -102,7 +102,25 @@ pub fn check_in_answer_is_unsafe(answer: &str) -> bool {
     }
     if matches!(
         first,
-        "yes" | "yeah" | "yep" | "ja" | "jo" | "i'm" | "im" | "i" | "ich" | "sure" | "safe"
+        "yes"
+            | "yeah"
+            | "yep"
+            | "ja"
+            | "jo"
+            | "i'm"
+            | "im"
+            | "i"
+            | "ich"
+            | "sure"
+            | "safe"
+            | "fine"
+            | "okay"
+            | "ok"
+            | "alright"
+            | "good"
+            | "gut"
+            | "passt"
+            | "sicher"
     ) {
         return false;
     }
@@ -317,6 +335,8 @@ mod tests {
             "ja, alles okay",
             "ich bin sicher, nur müde",
             "sure, I was just venting about work and the commute",
+            "fine, thanks",
+            "okay",
         ] {
             assert!(!check_in_answer_is_unsafe(safe), "{safe:?}");
         }
