@@ -100,35 +100,20 @@ pub fn check_in_answer_is_unsafe(answer: &str) -> bool {
     ]) {
         return true;
     }
-    if matches!(
-        first,
-        "yes"
-            | "yeah"
-            | "yep"
-            | "ja"
-            | "jo"
-            | "i'm"
-            | "im"
-            | "i"
-            | "ich"
-            | "sure"
-            | "safe"
-            | "fine"
-            | "okay"
-            | "ok"
-            | "alright"
-            | "good"
-            | "gut"
-            | "passt"
-            | "sicher"
-    ) {
+    if SAFE_FIRST_WORDS.contains(&first) {
         return false;
     }
-    matches!(
-        first,
-        "no" | "nope" | "nah" | "nein" | "nee" | "maybe" | "vielleicht" | ""
-    ) || words.len() <= 2
+    first.is_empty() || UNSURE_FIRST_WORDS.contains(&first) || words.len() <= 2
 }
+
+/// First words of a check-in answer that say "safe" (the rest of the answer is screened as usual).
+const SAFE_FIRST_WORDS: &[&str] = &[
+    "yes", "yeah", "yep", "sure", "safe", "fine", "okay", "ok", "alright", "good", "i'm", "im", "i", "ja",
+    "jo", "ich", "gut", "passt", "sicher",
+];
+
+/// First words of a check-in answer that say "no" or "not sure".
+const UNSURE_FIRST_WORDS: &[&str] = &["no", "nope", "nah", "maybe", "nein", "nee", "vielleicht"];
 
 /// What a concern shows while its check-in waits: the note and the help lines.
 pub fn concern_message(directory: &CrisisDirectory, country: Option<&Country>) -> String {
