@@ -445,6 +445,30 @@ fn typed_answers_and_the_crisis_panel_go_through_the_session_service() {
 }
 
 #[test]
+fn inferred_risk_gets_the_safety_check_in_and_a_no_to_it_the_crisis_panel() {
+    let h = Harness::start(&[]);
+    let mut socket = h.socket();
+    socket.wait_for(&h, "started");
+    socket.command(
+        &h,
+        r#"{"type":"text","text":"Quiet day at work. I gave the cat to my sister for good and wrote letters to the kids. Then I made tea."}"#,
+    );
+    let note = socket.wait_for(&h, "note");
+    assert!(
+        note["text"].as_str().unwrap().contains("not safe, or not sure"),
+        "the help lines come with the check-in: {note}"
+    );
+    let question = socket.wait_for(&h, "question");
+    assert_eq!(question["source"], "safety");
+    assert_eq!(question["text"], "Before we go on: are you safe right now?");
+    socket.command(&h, r#"{"type":"text","text":"no"}"#);
+    socket.wait_for(&h, "crisis");
+    assert_eq!(h.chat.request_count(), 0, "the model never saw any of it");
+    socket.command(&h, r#"{"type":"end"}"#);
+    socket.wait_for(&h, "ended");
+}
+
+#[test]
 fn every_probe_from_outside_is_refused() {
     let h = Harness::start(&[]);
     let url = |path: &str| format!("{}{path}", h.origin());

@@ -73,6 +73,10 @@ const HOME: Tags = 1 << 26;
 const PLAN: Tags = 1 << 27;
 /// Someone threatening the speaker's life or body: "he said he'd kill me".
 const THREAT: Tags = 1 << 28;
+/// A preposition: the person after it is an object ("gave the cat *to* my sister"), not who acts.
+const PREPOSITION: Tags = 1 << 29;
+/// Words that stand between a preposition and its person: "to *my* sister", "mit *meiner* Schwester".
+const DETERMINER: Tags = 1 << 30;
 
 /// Concepts around which a window is judged.
 const CORE: Tags =
@@ -84,6 +88,15 @@ const CUES: &[(Tags, &str)] = &[
     // ---- who -----------------------------------------------------------------------------------------------
     (SELF, "i|me|myself|id|ich|mich|mir|hab|bin|werd"),
     (MINE, "my|mine|mein|meine|meinen|meinem|meiner|meins"),
+    (
+        PREPOSITION,
+        "to|with|for|from|at|about|of|zu|zur|zum|mit|bei|von|vom|an|fuer|ueber",
+    ),
+    (
+        DETERMINER,
+        "my|the|a|his|her|our|their|your|mein|meine|meinen|meinem|meiner|die|der|den|dem|das|ein|eine|einen|\
+         einem|einer|unserer|unserem|seiner|seinem|ihrer|ihrem",
+    ),
     (
         OTHER,
         "he|she|they|him|her|his|them|their|herself|himself|themselves|sich|er|sie|ihn|ihm|ihr|ihre|seine|\
@@ -438,13 +451,24 @@ impl<'a> Window<'a> {
             .any(|&t| t & tags != 0)
     }
 
-    /// The nearest person word before the core token: [`SELF`] or [`OTHER`].
+    /// The nearest person word before the core token that can be the one acting: [`SELF`] or [`OTHER`]. A
+    /// person after a preposition is an object ("I gave the cat *to my sister*") and is passed over.
     fn nearest_person(&self) -> Option<Tags> {
         (self.lo..self.at).rev().find_map(|k| match self.tags[k] {
             t if t & SELF != 0 => Some(SELF),
-            t if t & OTHER != 0 => Some(OTHER),
+            t if t & OTHER != 0 && !self.after_preposition(k) => Some(OTHER),
             _ => None,
         })
+    }
+
+    /// Whether a preposition stands right before token `k`, or before the determiner in front of it.
+    fn after_preposition(&self, k: usize) -> bool {
+        let before = |j: usize| if j > 0 { self.tags[j - 1] } else { 0 };
+        let mut j = k;
+        if before(j) & DETERMINER != 0 {
+            j -= 1;
+        }
+        before(j) & PREPOSITION != 0
     }
 
     /// Who the core concept is about: the nearest person before it ("*my daughter* has been burning herself",

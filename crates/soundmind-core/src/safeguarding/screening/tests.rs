@@ -308,6 +308,14 @@ fn inferred_risk_is_a_concern_and_an_attempt_under_way_a_crisis() {
             "He grabbed me by the throat again when I came home.",
             Screening::Concern(Abuse),
         ),
+        (
+            "I gave the cat to my sister for good and wrote letters to the kids.",
+            Screening::Concern(SuicidalIntent),
+        ),
+        (
+            "My sister gave her cat away for good and wrote letters to her kids.",
+            Screening::Clear,
+        ),
         ("I bought a new climbing rope for the weekend.", Screening::Clear),
         (
             "Picked up my vitamins at the pharmacy, the bottle was nearly empty.",
