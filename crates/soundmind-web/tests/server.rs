@@ -455,7 +455,10 @@ fn inferred_risk_gets_the_safety_check_in_and_a_no_to_it_the_crisis_panel() {
     );
     let note = socket.wait_for(&h, "note");
     assert!(
-        note["text"].as_str().unwrap().contains("not safe, or not sure"),
+        note["text"]
+            .as_str()
+            .unwrap()
+            .contains("instead of a reflective question"),
         "the help lines come with the check-in: {note}"
     );
     let question = socket.wait_for(&h, "question");
