@@ -109,6 +109,12 @@ pub enum EngineError {
         /// The refused URL.
         url: String,
     },
+    /// Offline mode refused a request that would leave this machine (model downloads included).
+    #[error("offline mode is on: refused to contact {url} (nothing may leave this machine)")]
+    OfflineBlocked {
+        /// The refused URL.
+        url: String,
+    },
     /// The call was cancelled.
     #[error("cancelled")]
     Cancelled,
@@ -150,6 +156,7 @@ impl EngineError {
             EngineError::BadAudio(_) => "BadAudio",
             EngineError::ContextTooLong { .. } => "ContextTooLong",
             EngineError::PrivacyBlocked { .. } => "PrivacyBlocked",
+            EngineError::OfflineBlocked { .. } => "OfflineBlocked",
             EngineError::Cancelled => "Cancelled",
             EngineError::Internal(_) => "EngineError",
         }

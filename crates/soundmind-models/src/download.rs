@@ -244,7 +244,7 @@ impl Job<'_, '_> {
     /// One request, resuming the partial file when there is one.
     fn attempt(&mut self, url: &str, part: &mut File, cancel: &CancelToken) -> Result<(), Failure> {
         let have = part.metadata().map_err(ModelError::io(self.part_path))?.len();
-        let mut request = self.http.get(url);
+        let mut request = self.http.get_model_file(url);
         if have > 0 {
             request = request.header("Range", &format!("bytes={have}-"));
         }

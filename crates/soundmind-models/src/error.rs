@@ -55,7 +55,7 @@ pub enum ModelError {
         /// Where it came from (a URL, or the path of an added file).
         url: String,
     },
-    /// The download failed over HTTP (unreachable, refused by privacy mode, an error status, a stall).
+    /// The download failed over HTTP (unreachable, refused by offline mode, an error status, a stall).
     #[error("download failed: {0}")]
     Http(#[from] EngineError),
     /// A file operation failed.

@@ -8,7 +8,8 @@
 //!
 //! It must not import the store, the app, the audio crate or any engine implementation: only `soundmind-engine`
 //! (errors, cancellation) and `soundmind-remote`'s [`Http`](soundmind_remote::Http), so every download passes the
-//! one privacy guard. It never picks the models folder either: the app passes it in.
+//! one guard (as [`Purpose::ModelFile`](soundmind_remote::Purpose::ModelFile): privacy mode lets catalogue files
+//! through, offline mode does not). It never picks the models folder either: the app passes it in.
 //!
 //! Design decision: the catalogue carries only checksums that upstream published (whisper.cpp's SHA-1s), and an entry
 //! without one is marked `unverified` and refused unless the caller opts in. The cost: some quantized whisper.cpp

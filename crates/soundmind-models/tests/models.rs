@@ -4,7 +4,7 @@
 //!   `Range` (in the same call and in the next one), a server that ignores `Range`, a corrupt file rejected without
 //!   leftovers, a stalled server that trips the watchdog and falls back to a mirror, disk space checked before any
 //!   byte is fetched.
-//! - `download_guards`: unverified entries need an opt-in, privacy mode skips a non-loopback URL, cancel keeps the
+//! - `download_guards`: unverified entries need an opt-in, offline mode skips a non-loopback URL, cancel keeps the
 //!   partial file, a second downloader is refused, and the real SmolLM2 GGUF (when installed) downloads and resumes.
 //! - `store`: listing, adding real ggml/GGUF files (and refusing others), removing, the registry file.
 

@@ -1,5 +1,7 @@
 //! The one HTTP client: every engine and every model download sends its requests through [`Http`], which applies
-//! the privacy guard before any connection is made.
+//! the guard before any connection is made. The guard knows why each request is made ([`Purpose`]): privacy mode
+//! keeps journal content on this machine but lets the model manager fetch hash-pinned model files; offline mode
+//! lets nothing but loopback out.
 //!
 //! Planned lint (the workspace `clippy.toml` is not ours to edit yet; add it there):
 //!
@@ -32,12 +34,26 @@ pub use reqwest::blocking::multipart;
 /// The most redirects one request follows.
 pub const MAX_REDIRECTS: usize = 5;
 
+/// Why a request is made. The guard decides per purpose, so privacy mode can protect words without blocking the
+/// downloads a private journal needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// A request that carries journal content or is made on its behalf (audio, transcripts, prompts, summaries,
+    /// and the probes of the engines that would receive them). Privacy mode keeps these on this machine.
+    JournalContent,
+    /// A model file from the catalogue: no journal data goes out, and the file is checked against a pinned hash.
+    /// Only offline mode refuses these.
+    ModelFile,
+}
+
 /// How the one HTTP client behaves. Build it once from the resolved config and share the [`Http`] it makes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpPolicy {
-    /// Privacy mode: refuse every URL that is not `http(s)://` to a loopback address (127.0.0.0/8, `::1`) or to
-    /// exactly `localhost`. Checked before any connection, and again on every redirect.
+    /// Privacy mode: refuse every [`Purpose::JournalContent`] URL that is not `http(s)://` to a loopback address
+    /// (127.0.0.0/8, `::1`) or to exactly `localhost`. Checked before any connection, and again on every redirect.
     pub privacy: bool,
+    /// Offline mode: the same refusal for every request, model files included.
+    pub offline: bool,
     /// The longest wait for a TCP (and TLS) connection.
     pub connect_timeout: Duration,
     /// The stall timeout: the longest wait for the response headers once the request is sent, or for the next piece
@@ -54,6 +70,7 @@ impl Default for HttpPolicy {
     fn default() -> Self {
         Self {
             privacy: false,
+            offline: false,
             connect_timeout: Duration::from_secs(10),
             read_timeout: Duration::from_secs(30),
             total_timeout: None,
@@ -65,7 +82,11 @@ impl Default for HttpPolicy {
 /// The shared HTTP client. Cheap to clone (one connection pool, one background I/O thread).
 #[derive(Clone)]
 pub struct Http {
-    client: Client,
+    /// For [`Purpose::JournalContent`]: its redirects stay on loopback under privacy or offline mode.
+    content: Client,
+    /// For [`Purpose::ModelFile`]: its redirects stay on loopback under offline mode only (model hosts redirect
+    /// to their CDNs).
+    model_files: Client,
     policy: Arc<HttpPolicy>,
 }
 
@@ -84,9 +105,16 @@ impl Http {
     /// or dropped on a tokio worker. The app builds one at start-up and hands clones to the engines, which run on
     /// their own threads.
     pub fn new(policy: HttpPolicy) -> Result<Self, EngineError> {
-        let client = build_client(&policy)?;
+        let content = build_client(&policy, policy.loopback_only(Purpose::JournalContent))?;
+        let model_files =
+            if policy.loopback_only(Purpose::ModelFile) == policy.loopback_only(Purpose::JournalContent) {
+                content.clone()
+            } else {
+                build_client(&policy, policy.loopback_only(Purpose::ModelFile))?
+            };
         Ok(Self {
-            client,
+            content,
+            model_files,
             policy: Arc::new(policy),
         })
     }
@@ -96,8 +124,14 @@ impl Http {
         &self.policy
     }
 
-    /// Parses `url` and applies the privacy guard: what every request goes through before it is sent.
+    /// Parses `url` and applies the guard for journal content: what every engine request goes through before it
+    /// is sent.
     pub fn check(&self, url: &str) -> Result<Url, EngineError> {
+        self.check_for(Purpose::JournalContent, url)
+    }
+
+    /// Parses `url` and applies the guard for `purpose`.
+    pub fn check_for(&self, purpose: Purpose, url: &str) -> Result<Url, EngineError> {
         let parsed = Url::parse(url)
             .map_err(|e| EngineError::Internal(format!("invalid URL {:?}: {e}", redact_str(url))))?;
         if !matches!(parsed.scheme(), "http" | "https") {
@@ -106,27 +140,46 @@ impl Http {
                 redact(&parsed)
             )));
         }
-        if self.policy.privacy && !is_loopback_url(&parsed) {
-            return Err(EngineError::PrivacyBlocked { url: redact(&parsed) });
+        if !is_loopback_url(&parsed) {
+            if self.policy.offline {
+                return Err(EngineError::OfflineBlocked { url: redact(&parsed) });
+            }
+            if self.policy.privacy && purpose == Purpose::JournalContent {
+                return Err(EngineError::PrivacyBlocked { url: redact(&parsed) });
+            }
         }
         Ok(parsed)
     }
 
-    /// A GET request.
+    /// A GET request for journal content (an engine's request).
     pub fn get(&self, url: &str) -> HttpRequest {
-        self.request(url, |client, url| client.get(url))
+        self.request(Purpose::JournalContent, url, |client, url| client.get(url))
     }
 
-    /// A POST request.
+    /// A POST request for journal content (an engine's request).
     pub fn post(&self, url: &str) -> HttpRequest {
-        self.request(url, |client, url| client.post(url))
+        self.request(Purpose::JournalContent, url, |client, url| client.post(url))
     }
 
-    fn request(&self, url: &str, make: impl FnOnce(&Client, Url) -> RequestBuilder) -> HttpRequest {
-        match self.check(url) {
+    /// A GET request for a catalogue model file, which privacy mode allows (see [`Purpose::ModelFile`]).
+    pub fn get_model_file(&self, url: &str) -> HttpRequest {
+        self.request(Purpose::ModelFile, url, |client, url| client.get(url))
+    }
+
+    fn request(
+        &self,
+        purpose: Purpose,
+        url: &str,
+        make: impl FnOnce(&Client, Url) -> RequestBuilder,
+    ) -> HttpRequest {
+        match self.check_for(purpose, url) {
             Ok(parsed) => {
                 let shown = redact(&parsed);
-                let mut builder = make(&self.client, parsed);
+                let client = match purpose {
+                    Purpose::JournalContent => &self.content,
+                    Purpose::ModelFile => &self.model_files,
+                };
+                let mut builder = make(client, parsed);
                 if let Some(total) = self.policy.total_timeout {
                     builder = builder.timeout(total);
                 }
@@ -261,16 +314,24 @@ pub fn is_loopback_url(url: &Url) -> bool {
     }
 }
 
+impl HttpPolicy {
+    /// Whether requests for `purpose` may only go to this machine.
+    pub fn loopback_only(&self, purpose: Purpose) -> bool {
+        self.offline || (self.privacy && purpose == Purpose::JournalContent)
+    }
+}
+
 /// The only place a reqwest client is built (see the module docs for the lint that will enforce it).
-fn build_client(policy: &HttpPolicy) -> Result<Client, EngineError> {
-    let privacy = policy.privacy;
+/// `loopback_only`: redirects away from this machine are refused, and neither a proxy nor DNS is used.
+fn build_client(policy: &HttpPolicy, loopback_only: bool) -> Result<Client, EngineError> {
+    let offline = policy.offline;
     let redirects = redirect::Policy::custom(move |attempt| {
         if attempt.previous().len() > MAX_REDIRECTS {
             return attempt.error(TooManyRedirects);
         }
-        if privacy && !is_loopback_url(attempt.url()) {
+        if loopback_only && !is_loopback_url(attempt.url()) {
             let url = redact(attempt.url());
-            return attempt.error(RedirectBlocked { url });
+            return attempt.error(RedirectBlocked { url, offline });
         }
         attempt.follow()
     });
@@ -279,7 +340,7 @@ fn build_client(policy: &HttpPolicy) -> Result<Client, EngineError> {
         .connect_timeout(policy.connect_timeout)
         .timeout(policy.read_timeout)
         .redirect(redirects);
-    if privacy {
+    if loopback_only {
         // No proxy (it would be a non-loopback hop) and no DNS: `localhost` means this machine, whatever the
         // resolver says. Port 0 keeps the URL's own port.
         builder = builder.no_proxy().resolve_to_addrs(
@@ -298,11 +359,13 @@ fn build_client(policy: &HttpPolicy) -> Result<Client, EngineError> {
 #[derive(Debug)]
 struct RedirectBlocked {
     url: String,
+    offline: bool,
 }
 
 impl fmt::Display for RedirectBlocked {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "privacy mode refused a redirect to {}", self.url)
+        let mode = if self.offline { "offline" } else { "privacy" };
+        write!(f, "{mode} mode refused a redirect to {}", self.url)
     }
 }
 
@@ -323,8 +386,11 @@ impl StdError for TooManyRedirects {}
 /// keys cannot leak into them.
 fn map_error(url: &str, err: reqwest::Error) -> EngineError {
     if let Some(blocked) = find_source::<RedirectBlocked>(&err) {
-        return EngineError::PrivacyBlocked {
-            url: blocked.url.clone(),
+        let url = blocked.url.clone();
+        return if blocked.offline {
+            EngineError::OfflineBlocked { url }
+        } else {
+            EngineError::PrivacyBlocked { url }
         };
     }
     if find_source::<TooManyRedirects>(&err).is_some() {

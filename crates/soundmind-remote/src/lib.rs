@@ -1,7 +1,7 @@
 //! Soundmind's remote engines and the one HTTP client they share.
 //!
-//! This crate owns every byte Soundmind sends over the network: [`Http`] (the only HTTP client, with the privacy
-//! guard that allows nothing but loopback when privacy mode is on), [`with_retry`] (the only retry layer), the
+//! This crate owns every byte Soundmind sends over the network: [`Http`] (the only HTTP client, with the guard that
+//! keeps journal content on loopback in privacy mode and everything on loopback in offline mode), [`with_retry`] (the only retry layer), the
 //! status-to-error mapping every engine uses ([`check_status`]), and the HTTP engines themselves: speech-to-text
 //! ([`OpenAiTranscriber`]) and the chat models [`OpenAiChat`] (any OpenAI-compatible server), [`OllamaChat`] and
 //! [`AnthropicChat`] (cloud TTS belongs here too). `soundmind-models` borrows [`Http`] for downloads, so the guard
@@ -38,7 +38,9 @@ pub use anthropic::{
     AnthropicConfig, DEFAULT_THINKING_BUDGET, DEFAULT_URL as ANTHROPIC_DEFAULT_URL, MIN_THINKING_BUDGET,
     SERVICE as ANTHROPIC_SERVICE,
 };
-pub use http::{Http, HttpPolicy, HttpRequest, HttpResponse, MAX_REDIRECTS, is_loopback_url, multipart};
+pub use http::{
+    Http, HttpPolicy, HttpRequest, HttpResponse, MAX_REDIRECTS, Purpose, is_loopback_url, multipart,
+};
 pub use ollama::{
     DEFAULT_NUM_CTX as OLLAMA_DEFAULT_NUM_CTX, DEFAULT_URL as OLLAMA_DEFAULT_URL, OllamaChat, OllamaConfig,
     SERVICE as OLLAMA_SERVICE,

@@ -154,6 +154,11 @@ pub(crate) async fn download(
     if let Err(e) = store.catalog().find(&name) {
         return (StatusCode::NOT_FOUND, e.to_string()).into_response();
     }
+    if config.offline.value {
+        let refusal =
+            "Offline mode is on, so nothing is downloaded. Add this model from a file below instead.";
+        return (StatusCode::CONFLICT, refusal).into_response();
+    }
     if state.downloads().running(&name) {
         return (StatusCode::ACCEPTED, axum::Json(json!({"already": true}))).into_response();
     }

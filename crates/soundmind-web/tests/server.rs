@@ -730,3 +730,19 @@ fn a_sessions_folder_that_cannot_be_written_is_named_on_the_page() {
     );
     assert!(!notice.contains("Another Soundmind"), "{notice}");
 }
+
+#[test]
+fn offline_mode_refuses_a_download_in_words_that_point_to_adding_a_file() {
+    let harness = Harness::start(&[("SOUNDMIND_OFFLINE", "1")]);
+    let response = harness.post("/models/tiny.en/download", Vec::new());
+    assert_eq!(response.status(), 409);
+    let text = response.text().unwrap();
+    assert!(
+        text.contains("Offline mode is on") && text.contains("from a file"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("soundmind "),
+        "no terminal command on a page: {text}"
+    );
+}

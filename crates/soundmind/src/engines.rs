@@ -29,13 +29,18 @@ pub struct SttChoice {
     pub language: Option<String>,
 }
 
-/// The one HTTP client, with the privacy guard set from the config.
+/// The one HTTP client, with the privacy and offline guards set from the config.
 pub fn http(config: &Config) -> anyhow::Result<Http> {
-    let policy = HttpPolicy {
+    Ok(Http::new(http_policy(config))?)
+}
+
+/// The guard settings every HTTP client gets from the config.
+fn http_policy(config: &Config) -> HttpPolicy {
+    HttpPolicy {
         privacy: config.privacy.value,
+        offline: config.offline.value,
         ..HttpPolicy::default()
-    };
-    Ok(Http::new(policy)?)
+    }
 }
 
 /// The chat model `spec` names (default: the config's `llm.model`), built but not loaded or contacted yet.
@@ -60,9 +65,8 @@ pub fn chat_model(config: &Config, spec: Option<&str>) -> anyhow::Result<Box<dyn
             // Ollama's timeout is a stall timeout: a slow model may take long in all, but never goes silent that long.
             let stall = Duration::from_secs_f64(config.ollama_timeout_seconds.value.clamp(1.0, 3600.0));
             let http = Http::new(HttpPolicy {
-                privacy: config.privacy.value,
                 read_timeout: stall,
-                ..HttpPolicy::default()
+                ..http_policy(config)
             })?;
             let ollama = OllamaConfig {
                 base_url: config.ollama_base_url.value.clone(),

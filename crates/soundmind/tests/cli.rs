@@ -308,6 +308,40 @@ fn crisis_works_offline_for_a_country_and_falls_back_to_international() {
 }
 
 #[test]
+fn offline_mode_refuses_a_download_and_says_how_to_add_a_file() {
+    let home = tempfile::tempdir().unwrap();
+    for (args, env) in [
+        (vec!["--offline", "models", "download", "base.en"], vec![]),
+        (
+            vec!["models", "download", "base.en"],
+            vec![("SOUNDMIND_OFFLINE", "1")],
+        ),
+    ] {
+        let run = soundmind(&args, &env, home.path());
+        assert_eq!(run.code, 2, "{}", run.stderr);
+        assert!(
+            run.stderr.contains("offline mode is on") && run.stderr.contains("soundmind models add FILE"),
+            "{}",
+            run.stderr
+        );
+    }
+    // Privacy mode (the default) says downloads are allowed; offline mode says they are not.
+    let run = soundmind(&["diagnose", "privacy"], &[], home.path());
+    assert!(
+        run.stdout.contains("offline mode: off (default)") && run.stdout.contains("downloads:    allowed"),
+        "{}",
+        run.stdout
+    );
+    let run = soundmind(&["--offline", "diagnose", "privacy"], &[], home.path());
+    assert!(
+        run.stdout.contains("offline mode: on (flag --offline)")
+            && run.stdout.contains("downloads:    refused"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
 fn config_show_says_where_each_value_came_from() {
     let home = tempfile::tempdir().unwrap();
     std::fs::write(

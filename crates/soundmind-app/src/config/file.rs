@@ -65,6 +65,7 @@ pub(crate) struct RawStt {
 #[serde(default, deny_unknown_fields)]
 pub(crate) struct RawPrivacy {
     pub(crate) enabled: Option<bool>,
+    pub(crate) offline: Option<bool>,
 }
 
 /// `[voice]`

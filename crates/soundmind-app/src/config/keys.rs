@@ -19,6 +19,7 @@ pub(crate) mod key {
     pub(crate) const STT_COMPUTE: &str = "stt.compute";
     pub(crate) const STT_FORMATTING: &str = "stt.formatting";
     pub(crate) const PRIVACY: &str = "privacy.enabled";
+    pub(crate) const OFFLINE: &str = "privacy.offline";
     pub(crate) const SPEAK: &str = "voice.speak";
     pub(crate) const TTS_MODEL: &str = "voice.tts_model";
     pub(crate) const TTS_VOICE: &str = "voice.tts_voice";
@@ -46,6 +47,7 @@ pub(crate) mod default {
     pub(crate) const STT_COMPUTE: &str = "auto";
     pub(crate) const STT_FORMATTING: &str = "sentences";
     pub(crate) const PRIVACY: bool = true;
+    pub(crate) const OFFLINE: bool = false;
     pub(crate) const SPEAK: bool = false;
     pub(crate) const TTS_MODEL: &str = "gpt-4o-mini-tts";
     pub(crate) const TTS_VOICE: &str = "shimmer";

@@ -97,8 +97,10 @@ pub struct FlagOverrides {
     pub stt_model: Option<String>,
     /// `--language`: the journal language code.
     pub language: Option<String>,
-    /// `--privacy`: keep everything on this machine.
+    /// `--privacy`: keep journal content on this machine.
     pub privacy: Option<bool>,
+    /// `--offline`: let nothing leave this machine, model downloads included.
+    pub offline: Option<bool>,
     /// `--country`: ISO country code for crisis lines.
     pub country: Option<String>,
 }
@@ -186,8 +188,12 @@ pub struct Config {
     pub stt_compute: Sourced<String>,
     /// `stt.formatting` / `STT_FORMATTING`: one of `sentences`, `raw`, `plain`, `none` (lower-cased).
     pub stt_formatting: Sourced<String>,
-    /// `privacy.enabled` / `SOUNDMIND_PRIVACY`, `LLM_CLOUD_OFF` / `--privacy`. Default on.
+    /// `privacy.enabled` / `SOUNDMIND_PRIVACY`, `LLM_CLOUD_OFF` / `--privacy`. Default on: no journal content
+    /// (audio, transcripts, prompts, summaries) leaves this machine; catalogue model files may still be downloaded.
     pub privacy: Sourced<bool>,
+    /// `privacy.offline` / `SOUNDMIND_OFFLINE` / `--offline`. Default off: when on, no request leaves this machine,
+    /// model downloads included.
+    pub offline: Sourced<bool>,
     /// `voice.speak` / `SPEAK_LLM`: read the questions aloud.
     pub speak: Sourced<bool>,
     /// `voice.tts_model` / `TTS_MODEL`.

@@ -309,6 +309,13 @@ pub fn resolve(inputs: &ConfigInputs) -> Result<Config, ConfigError> {
             privacy.enabled,
             || default::PRIVACY,
         )?,
+        offline: layers.get(
+            key::OFFLINE,
+            flags.offline.map(|o| (o, "--offline")),
+            &["SOUNDMIND_OFFLINE"],
+            privacy.offline,
+            || default::OFFLINE,
+        )?,
         speak: layers.get(key::SPEAK, None, &["SPEAK_LLM"], voice.speak, || default::SPEAK)?,
         tts_model: layers.get(key::TTS_MODEL, None, &["TTS_MODEL"], voice.tts_model, || {
             s(default::TTS_MODEL)

@@ -35,6 +35,7 @@ impl Config {
             row(key::STT_COMPUTE, &self.stt_compute),
             row(key::STT_FORMATTING, &self.stt_formatting),
             row(key::PRIVACY, &self.privacy),
+            row(key::OFFLINE, &self.offline),
             row(key::SPEAK, &self.speak),
             row(key::TTS_MODEL, &self.tts_model),
             row(key::TTS_VOICE, &self.tts_voice),

@@ -36,7 +36,7 @@ fn unverified_entries_need_an_explicit_opt_in() {
 }
 
 #[test]
-fn privacy_mode_skips_a_remote_primary_for_a_loopback_mirror() {
+fn offline_mode_skips_a_remote_primary_for_a_loopback_mirror() {
     let bytes = random_bytes(100_000, 10);
     let server = FileServer::start();
     server.add("/local.bin", bytes.clone());
@@ -49,12 +49,12 @@ fn privacy_mode_skips_a_remote_primary_for_a_loopback_mirror() {
         ],
         &bytes,
     );
-    let private = Http::new(HttpPolicy {
-        privacy: true,
+    let offline = Http::new(HttpPolicy {
+        offline: true,
         ..HttpPolicy::default()
     })
     .unwrap();
-    let (result, events) = run(dir.path(), &model, &private, &options(3, &plenty));
+    let (result, events) = run(dir.path(), &model, &offline, &options(3, &plenty));
     assert!(result.is_ok(), "{result:?}");
     let reason = events
         .iter()
@@ -63,7 +63,7 @@ fn privacy_mode_skips_a_remote_primary_for_a_loopback_mirror() {
             _ => None,
         })
         .unwrap();
-    assert!(reason.contains("privacy mode"), "{reason}");
+    assert!(reason.contains("offline mode"), "{reason}");
 }
 
 #[test]

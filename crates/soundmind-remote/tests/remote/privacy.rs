@@ -1,7 +1,7 @@
 use std::time::{Duration, Instant};
 
 use soundmind_engine::{EngineError, SttOptions, Transcriber};
-use soundmind_remote::MAX_REDIRECTS;
+use soundmind_remote::{Http, HttpPolicy, MAX_REDIRECTS, Purpose};
 use soundmind_testkit::servers::{FakeOpenAi, Reply};
 
 use crate::util::{http, tone, transcriber};
@@ -39,6 +39,79 @@ fn the_guard_allows_only_loopback() {
     }
     // Without privacy mode any http(s) URL passes the guard.
     assert!(http(false).check("https://api.openai.com/v1").is_ok());
+}
+
+#[test]
+fn privacy_mode_lets_model_files_out_and_offline_mode_lets_nothing_out() {
+    let guard = |privacy, offline| {
+        Http::new(HttpPolicy {
+            privacy,
+            offline,
+            ..HttpPolicy::default()
+        })
+        .unwrap()
+    };
+    let hub = "https://huggingface.co/ggerganov/whisper.cpp/resolve/main/ggml-base.en.bin";
+    let cloud = "https://api.openai.com/v1";
+
+    let private = guard(true, false);
+    assert!(private.check_for(Purpose::ModelFile, hub).is_ok());
+    assert!(matches!(
+        private.check_for(Purpose::JournalContent, cloud),
+        Err(EngineError::PrivacyBlocked { .. })
+    ));
+
+    let offline = guard(false, true);
+    for purpose in [Purpose::ModelFile, Purpose::JournalContent] {
+        match offline.check_for(purpose, hub) {
+            Err(e @ EngineError::OfflineBlocked { .. }) => {
+                assert!(e.to_string().contains("offline mode is on"), "{e}")
+            }
+            other => panic!("{purpose:?} should be OfflineBlocked, got {other:?}"),
+        }
+        assert!(offline.check_for(purpose, "http://127.0.0.1:8080/x").is_ok());
+    }
+    // The request builders carry their purpose: a refused model file never reaches the network.
+    let err = offline.get_model_file(hub).send().unwrap_err();
+    assert!(matches!(err, EngineError::OfflineBlocked { .. }), "{err:?}");
+    let err = private.get(cloud).send().unwrap_err();
+    assert!(matches!(err, EngineError::PrivacyBlocked { .. }), "{err:?}");
+}
+
+#[test]
+fn a_model_file_may_be_redirected_off_the_machine_in_privacy_mode_but_not_offline() {
+    let server = FakeOpenAi::start();
+    let cdn = "https://cdn.example.invalid/ggml-base.en.bin";
+    server.push(Reply::Redirect(cdn.into()));
+    // Privacy mode follows a model host's redirect to its CDN (here it cannot resolve, so the error is the
+    // network's, not the guard's).
+    let err = http(true)
+        .get_model_file(&format!("{}/model", server.origin()))
+        .send()
+        .unwrap_err();
+    assert!(
+        !matches!(
+            err,
+            EngineError::PrivacyBlocked { .. } | EngineError::OfflineBlocked { .. }
+        ),
+        "{err:?}"
+    );
+
+    server.push(Reply::Redirect(cdn.into()));
+    let offline = Http::new(HttpPolicy {
+        offline: true,
+        connect_timeout: Duration::from_secs(2),
+        ..HttpPolicy::default()
+    })
+    .unwrap();
+    let err = offline
+        .get_model_file(&format!("{}/model", server.origin()))
+        .send()
+        .unwrap_err();
+    match err {
+        EngineError::OfflineBlocked { url } => assert!(url.contains("cdn.example.invalid"), "{url}"),
+        other => panic!("expected OfflineBlocked, got {other:?}"),
+    }
 }
 
 #[test]

@@ -169,12 +169,30 @@ pub fn privacy(config: &Config) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     let http = engines::http(config)?;
     let on = config.privacy.value;
+    let on_off = |on: bool| if on { "on" } else { "off" };
     writeln!(
         out,
-        "privacy mode: {} ({})",
-        if on { "on" } else { "off" },
-        config.privacy.source
+        "privacy mode: {} ({}){}",
+        on_off(on),
+        config.privacy.source,
+        if on {
+            ": no journal content (audio, transcripts, prompts, summaries) leaves this machine"
+        } else {
+            ""
+        }
     )?;
+    writeln!(
+        out,
+        "offline mode: {} ({})",
+        on_off(config.offline.value),
+        config.offline.source
+    )?;
+    let downloads = if config.offline.value {
+        "refused (offline mode); add model files with `soundmind models add FILE`"
+    } else {
+        "allowed: catalogue model files carry none of your words and are checked against a pinned hash"
+    };
+    writeln!(out, "{:<13} {downloads}", "downloads:")?;
     let mut blocked = false;
     let llm = ModelSpec::parse(&config.llm_model.value)?;
     let llm_url = match llm.provider {
@@ -207,7 +225,7 @@ pub fn privacy(config: &Config) -> anyhow::Result<ExitCode> {
     if blocked {
         writeln!(
             out,
-            "The configured engines above cannot work in privacy mode: choose local ones, or turn privacy mode off."
+            "The configured engines above cannot work in privacy or offline mode: choose local ones, or turn the mode off."
         )?;
         return Ok(ExitCode::FAILURE);
     }
@@ -234,7 +252,7 @@ fn report(
         Ok(_) => {
             writeln!(
                 out,
-                "{label:<13} {engine}: {url} (leaves this machine: privacy mode is off)"
+                "{label:<13} {engine}: {url} (leaves this machine: privacy and offline modes are off)"
             )?;
             false
         }

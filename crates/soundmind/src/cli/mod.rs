@@ -52,6 +52,9 @@ struct GlobalArgs {
     /// The journal folder to use (default: from the config file, SESSIONS_DIR, or ./sessions if it exists)
     #[arg(long, global = true, value_name = "DIR")]
     sessions_dir: Option<PathBuf>,
+    /// Let nothing leave this machine for this run, model downloads included (see privacy.offline)
+    #[arg(long, global = true)]
+    offline: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -94,6 +97,7 @@ enum Command {
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let flags = FlagOverrides {
         sessions_dir: cli.global.sessions_dir,
+        offline: cli.global.offline.then_some(true),
         ..Default::default()
     };
     match cli.command {

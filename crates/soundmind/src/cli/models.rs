@@ -67,6 +67,14 @@ pub fn run(cmd: ModelsCommand, config: &Config) -> anyhow::Result<ExitCode> {
             }
         }
         ModelsCommand::Download(args) => {
+            if config.offline.value {
+                anyhow::bail!(
+                    "offline mode is on ({}), so {} was not downloaded. Copy its file to this machine and add it \
+                     with `soundmind models add FILE`, or download it with offline mode off.",
+                    config.offline.source,
+                    args.name
+                );
+            }
             let http = engines::http(config)?;
             let bar = ProgressBar::hidden();
             bar.set_style(

@@ -227,6 +227,7 @@ fn flags_override_env() {
         stt_model: Some("small".into()),
         language: Some("es".into()),
         privacy: Some(false),
+        offline: Some(true),
         country: Some("es".into()),
     };
     let c = case.resolve();
@@ -242,6 +243,7 @@ fn flags_override_env() {
     assert_eq!(c.stt_model.value, "small");
     assert_eq!(c.language.value, "es");
     assert_eq!(c.privacy, Sourced::new(false, Source::Flag("--privacy")));
+    assert_eq!(c.offline, Sourced::new(true, Source::Flag("--offline")));
     assert_eq!(
         c.country,
         Sourced::new(Some("ES".to_owned()), Source::Flag("--country"))
@@ -296,7 +298,7 @@ fn rows_have_one_row_per_setting_with_sources() {
         .env("TTS_VOICE", "alloy");
     let c = case.resolve();
     let rows = c.rows();
-    assert_eq!(rows.len(), 25);
+    assert_eq!(rows.len(), 26);
     let mut keys: Vec<_> = rows.iter().map(|r| r.key.as_str()).collect();
     keys.sort_unstable();
     keys.dedup();
