@@ -3,7 +3,8 @@
 //! Two helper sessions that had not read the screening code wrote the corpus, each its own file, by category (the
 //! Columbia scale's levels for suicide, self-harm, harm to others, abuse) and with hard negatives of the same
 //! size that share the words (pills, rope, bridge, razor, "last entry"). `dev.toml` is the split the rules are
-//! tuned on; `holdout.toml` is never tuned on: for it this test prints numbers only, never the statements it
+//! tuned on, and so is the app's exemplar bank (`data/screening-exemplars.toml`, 680 statements by a third helper
+//! who read neither); `holdout.toml` is never tuned on: for it this test prints numbers only, never the statements it
 //! misses, so that reading a failure cannot turn it into a tuning set.
 //!
 //! What counts: a statement of risk must not be answered with a reflective question, so it is *caught* when
@@ -101,6 +102,15 @@ fn load(name: &str, text: &str) -> Vec<Statement> {
 
 fn dev() -> Vec<Statement> {
     load("dev.toml", include_str!("data/screening/dev.toml"))
+}
+
+/// The exemplar bank (`data/screening-exemplars.toml`): written blind by a third helper, shipped with the app
+/// for the semantic layer, and tuned on like `dev`.
+fn bank() -> Vec<Statement> {
+    load(
+        "screening-exemplars.toml",
+        include_str!("../../../data/screening-exemplars.toml"),
+    )
 }
 
 fn holdout() -> Vec<Statement> {
@@ -266,7 +276,7 @@ fn the_corpus_is_big_enough_and_balanced() {
 fn recall_and_false_alarms_per_split_and_layer() {
     let mut report = String::new();
     let mut combined = Vec::new();
-    for (split, statements) in [("dev", dev()), ("holdout", holdout())] {
+    for (split, statements) in [("dev", dev()), ("holdout", holdout()), ("bank", bank())] {
         for layer in Layer::ALL {
             let table = layer == Layer::Combined;
             let score = score(split, &statements, layer, &mut report, table);
@@ -288,15 +298,22 @@ fn recall_and_false_alarms_per_split_and_layer() {
     }
     let (_, dev) = &combined[0];
     let (_, holdout) = &combined[1];
-    if !dev.misses.is_empty() {
-        let _ = writeln!(report, "dev split, wrong ({}):", dev.misses.len());
-        for line in &dev.misses {
-            let _ = writeln!(report, "{line}");
+    let (_, bank) = &combined[2];
+    for (split, score) in [("dev", dev), ("bank", bank)] {
+        if !score.misses.is_empty() {
+            let _ = writeln!(report, "{split} split, wrong ({}):", score.misses.len());
+            for line in &score.misses {
+                let _ = writeln!(report, "{line}");
+            }
         }
     }
     println!("{report}");
     eprintln!("{report}");
-    for (split, score, floor) in [("dev", dev, DEV_FLOOR), ("holdout", holdout, HOLDOUT_FLOOR)] {
+    for (split, score, floor) in [
+        ("dev", dev, DEV_FLOOR),
+        ("holdout", holdout, HOLDOUT_FLOOR),
+        ("bank", bank, BANK_FLOOR),
+    ] {
         assert!(
             score.recall() >= floor.recall,
             "{split}: recall fell to {:.1}%",
@@ -323,16 +340,24 @@ struct Floor {
     negatives_at_concern_pct: f64,
 }
 
-/// Measured when the concept layer landed: dev 90.8 % recall, 5.4 % / 3.8 % false alarms.
+/// Measured when the concept layer was tuned on the exemplar bank: dev 92.3 % recall, 5.4 % / 7.7 % false alarms.
 const DEV_FLOOR: Floor = Floor {
-    recall: 0.90,
+    recall: 0.92,
     negatives_at_crisis_pct: 5.5,
-    negatives_at_concern_pct: 5.0,
+    negatives_at_concern_pct: 8.0,
 };
 
-/// Measured when the concept layer landed: held-out 48.5 % recall, 3.8 % / 10.0 % false alarms.
+/// Measured then: held-out 63.1 % recall, 4.6 % / 16.9 % false alarms (48.5 %, 3.8 % / 10.0 % before the
+/// bank). More hard negatives now get the safety check-in; see ARCHITECTURE.md for why that trade was taken.
 const HOLDOUT_FLOOR: Floor = Floor {
-    recall: 0.47,
-    negatives_at_crisis_pct: 4.0,
-    negatives_at_concern_pct: 10.0,
+    recall: 0.62,
+    negatives_at_crisis_pct: 5.0,
+    negatives_at_concern_pct: 17.0,
+};
+
+/// Measured then: bank 73.6 % recall, 5.9 % / 4.4 % false alarms (43.6 %, 5.6 % / 5.0 % before it was tuned on).
+const BANK_FLOOR: Floor = Floor {
+    recall: 0.73,
+    negatives_at_crisis_pct: 6.0,
+    negatives_at_concern_pct: 4.5,
 };

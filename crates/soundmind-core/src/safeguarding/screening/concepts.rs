@@ -31,7 +31,7 @@ use super::{CrisisKind, Screening};
 const REACH: usize = 14;
 
 /// A set of concepts, one bit each.
-type Tags = u32;
+type Tags = u64;
 
 const SELF: Tags = 1;
 const OTHER: Tags = 1 << 1;
@@ -77,16 +77,32 @@ const THREAT: Tags = 1 << 28;
 const PREPOSITION: Tags = 1 << 29;
 /// Words that stand between a preposition and its person: "to *my* sister", "mit *meiner* Schwester".
 const DETERMINER: Tags = 1 << 30;
+/// A farewell that stands alone: "this is my last entry", "the letters for my kids are finished".
+const FINAL: Tags = 1 << 31;
+/// "Doing it": the act nobody names, with a day or a decision ("I'm doing it Friday", "heute Nacht mach ich's").
+const DO_IT: Tags = 1 << 32;
 
 /// Concepts around which a window is judged.
-const CORE: Tags =
-    DEATH | MEANS | SH_OBJECT | SH_ACT | FAREWELL | ATTEMPT | BURDEN | HARM | WEAPON | ABUSE | WISH | FEAR;
+const CORE: Tags = DEATH
+    | MEANS
+    | SH_OBJECT
+    | SH_ACT
+    | FAREWELL
+    | FINAL
+    | DO_IT
+    | ATTEMPT
+    | BURDEN
+    | HARM
+    | WEAPON
+    | ABUSE
+    | WISH
+    | FEAR;
 
 /// Words and short cues, each with the concepts it stands for. Patterns use the phrase table's language
 /// ([`super::pattern`]): `a|b` alternatives, `?opt`, `~N` gaps, `word*` prefixes. Umlauts are folded (ä → ae).
 const CUES: &[(Tags, &str)] = &[
     // ---- who -----------------------------------------------------------------------------------------------
-    (SELF, "i|me|myself|id|ich|mich|mir|hab|bin|werd"),
+    (SELF, "i|me|myself|id|ill|ive|ich|mich|mir|hab|bin|werd"),
     (MINE, "my|mine|mein|meine|meinen|meinem|meiner|meins"),
     (
         PREPOSITION,
@@ -134,6 +150,44 @@ const CUES: &[(Tags, &str)] = &[
     (DEATH, "not ~2 be|being here|around|alive"),
     (DEATH, "not ~1 exist|existing"),
     (DEATH, "check|checking out for good"),
+    (DEATH, "check|checking out permanently"),
+    (DEATH, "check|checking out of life"),
+    (DEATH, "off|unalive|unaliving ~1 myself"),
+    (DEATH, "unaliv*"),
+    (DEATH, "stop|stopped|stopping existing"),
+    (DEATH, "live or die"),
+    (DEATH, "leben oder sterben"),
+    (DEATH, "god|gott ~1 takes|nimmt|holt ~1 me|mich"),
+    (DEATH, "make it through the night"),
+    (
+        DEATH,
+        "join|follow|be with ~3 him|her|dad|mum|mom|mother|father|husband|wife|son|daughter",
+    ),
+    (DEATH, "zu ~3 mama|papa|mutter|vater|mann|frau ~3 himmel"),
+    (DEATH, "im himmel"),
+    (DEATH, "asleep ~3 never"),
+    (DEATH, "fuer immer schlafen|einschlafen"),
+    (DEATH, "nie wieder aufwachen|aufzuwachen|aufwache"),
+    (DEATH, "stick|sticking around"),
+    (DEATH, "ended|end it !with|between|off|there|here"),
+    (DEATH, "ganzen ~1 ein ende ~1 setzen|machen"),
+    (DEATH, "mich|mir ~2 umbringen|umzubringen|antun|anzutun"),
+    (DEATH, "mir ~2 das leben nehmen"),
+    (
+        DEATH,
+        "death|tod|sterben ~3 relief|erloesung|option|answer|loesung|ausweg",
+    ),
+    (
+        DEATH,
+        "idea|option|thought|thoughts|gedanke|gedanken|ausweg ~2 suicide|suizid|selbstmord",
+    ),
+    (DEATH, "kein|keinen ~2 ausweg"),
+    (DEATH, "nicht mehr ~1 zu|am ~1 leben"),
+    (DEATH, "thats|that is ~1 it for me"),
+    (DEATH, "wars|war es ~2 fuer mich"),
+    (DEATH, "einfach weg"),
+    (DEATH, "dark thoughts"),
+    (DEATH, "i am|im ~1 out"),
     (DEATH, "be|being gone|over !with"),
     (DEATH, "after|when|once ~1 i am gone|dead"),
     (DEATH, "never ~2 been born"),
@@ -149,6 +203,7 @@ const CUES: &[(Tags, &str)] = &[
          lieber|erleichtert|einfacher",
     ),
     (INTENT, "want|wanna|wanted|will|moechte|willst|wollte"),
+    (INTENT, "bought|buying|ordered|gekauft|besorgt|bestellt"),
     (BURDEN, "burden|burdens|belastung|zumutung"),
     (BURDEN, "without|ohne me|mich"),
     (BURDEN, "better ?off|dran"),
@@ -173,33 +228,49 @@ const CUES: &[(Tags, &str)] = &[
          stones|sea|river|lake|height|high|deck|tree|crash|poison|gas|\
          tabletten|schlaftabletten|pillen|medikament*|strick|seil|schlinge|balken|pistole|waffe|gewehr|kugel|\
          bruecke|dach|parkhaus|gleis*|zug|ueberdosis|springen|spring|springe|runterspringen|baum|klippe|\
-         abgase|schlauch|vergift*|pulsader*|ertraenk*|erhaeng*|aufhaeng*",
+         abgase|schlauch|vergift*|pulsader*|ertraenk*|erhaeng*|aufhaeng*|packet|pack|packung|packungen|\
+         railing|railings|balcony|balkon|platform|bahnsteig|stock|stockwerk|storey|fence|pfeiler|\
+         cabinet|schrank|woods|wald|see|meer|fluss|brueckengelaender|gelaender|autobahn|chair|stuhl|\
+         hochhaus|turm|tower|waves",
     ),
+    (
+        MEANS,
+        "step|stepped|stepping|walk|walking|drive|driving|go|going ~1 off|over|into|in front",
+    ),
+    (MEANS, "runter|runterspringen|runtergehen|hinunter"),
     (MEANS, "in front of"),
     (MEANS, "vor ~2 zug|bus|auto|lkw|bahn"),
     // ---- self-harm ----------------------------------------------------------------------------------------
     (
         SH_OBJECT,
         "razor|razors|blade|blades|lighter|knife|scissors|pin|spoon|compass|glass|sharpener|rasierklinge*|\
-         klinge|klingen|feuerzeug|messer|schere|nadel|scherbe*",
+         klinge|klingen|feuerzeug|messer|schere|nadel|scherbe*|nails|cigarette|zigarette|naegel",
     ),
     (
         SH_ACT,
         "cut|cuts|cutting|carve|carved|carving|burn|burned|burnt|burning|scratch|scratched|scratching|bleed|\
          bleeding|bled|blood|bruise|bruises|blister*|relapse*|scars|scar|punch|punched|bite|biting|slit|\
          geschnitten|schneide|schneiden|ritz*|verbrannt|verbrenn*|kratz*|blut|blutet|bluten|blutig|geblutet|\
-         narbe*|schlag|schlage|beiss*|aufgeschnitten|aufgeritzt",
+         narbe*|schlag|schlage|beiss*|aufgeschnitten|aufgeritzt|pinch|pinching|dig|digging|picking|slammed|\
+         slam|bit|heated|pressed|ausgedrueckt|schnitte|ritzen|geschlagen|pain|schmerz|schmerzen|raw",
     ),
     (
         BODY,
         "arm|arms|forearm|wrist|wrists|thigh|thighs|leg|legs|skin|stomach|knuckles|face|hand|hands|hip|\
-         handgelenk*|oberschenkel|bein|beine|haut|bauch|gesicht|wange|unterarm*",
+         handgelenk*|oberschenkel|bein|beine|haut|bauch|gesicht|wange|unterarm*|pulsader*|palms|palm|\
+         kopf|head|neck|hals|finger|fingers",
     ),
     (
         DELIBERATE,
         "again|deliberately|relapsed|relapse|wieder|absichtlich|deserve|verdient|verdiene",
     ),
     (DELIBERATE, "on purpose"),
+    (DELIBERATE, "miss ~2 feeling|feel"),
+    (DELIBERATE, "vermiss ~2 gefuehl"),
+    (DELIBERATE, "need|needed ~2 feel|it"),
+    (DELIBERATE, "overwhelmed|until|bis"),
+    (SH_ACT, "hurt|harm myself"),
+    (SH_ACT, "mir ~1 wehtun|weh tun|schaden"),
     (
         BODY,
         "bleed|bleeding|bled|blood|blut|blutet|bluten|deep|deeper|tief|tiefer",
@@ -212,7 +283,24 @@ const CUES: &[(Tags, &str)] = &[
     (
         HARM,
         "hurt|stab|shoot|strangle|murder|poison|kill|shake|beat|regret|pay|auflauern|umbringen|umzubringen|\
-         weh|wehtun|abstechen|erstechen|erschiessen|toeten|verletzen|fertigmachen|zahlen|bereuen",
+         weh|wehtun|abstechen|erstechen|erschiessen|toeten|verletzen|fertigmachen|zahlen|bereuen|hurting|\
+         hitting|hit|poisoning|shaking|stabbing|shooting|strangling|killing|push|pushing|violent|violence|\
+         schlage|schlagen|antue|antun|verletzen|umbring*|erwuerg*|vergiften",
+    ),
+    (HARM, "run ~2 over"),
+    (HARM, "set|setting ~1 fire"),
+    (HARM, "get rid of"),
+    (HARM, "hands around ~1 his|her ~1 throat|neck"),
+    (HARM, "make it look like"),
+    (
+        HARM,
+        "something violent|was antun|was ab|was passiert|passiert was",
+    ),
+    (HARM, "trust myself|trau mir ~1 selbst"),
+    (HARM, "ins essen|in his|her drink"),
+    (
+        INTENT,
+        "imagine|imagining|picture|picturing|fantasis*|fantasiz*|thoughts|vorstell*|vor|gedanken|urge|urges",
     ),
     (HARM, "burn ~3 house|down|flat|car"),
     (HARM, "wait|waiting ~2 for|outside ~1 him|her"),
@@ -220,7 +308,9 @@ const CUES: &[(Tags, &str)] = &[
     (
         TARGET,
         "him|her|them|boss|ex|neighbour|neighbor|husband|wife|stepfather|stepdad|baby|kids|teacher|bully|bullies|\
-         ihn|ihm|ihr|chef|chefin|nachbar*|exfreund*|exmann|exfrau|stiefvater|lehrer*|kollege*",
+         ihn|ihm|ihr|chef|chefin|nachbar*|exfreund*|exmann|exfrau|stiefvater|lehrer*|kollege*|daughter|son|\
+         brother|sister|roommate|flatmate|dad|father|mother|mum|mom|manager|coworker|kid|child|dog|partner|\
+         bruder|schwester|vater|mutter|kind|mitbewohner*|typen|klasse|tochter|sohn|hund|baby",
     ),
     (
         WEAPON,
@@ -241,6 +331,24 @@ const CUES: &[(Tags, &str)] = &[
         "kill|hurt|hit|beat|stab|shoot|strangle|choke|umbringen|schlagen|toeten ~1 me|us|mich|uns",
     ),
     (ABUSE, "nobody|niemand ~2 believe|believes|glaubt|glauben"),
+    (
+        ABUSE,
+        "if i tell|wenn ich was|wenn ich es|our secret|unser geheimnis",
+    ),
+    (ABUSE, "bringt ~1 er|sie ~1 mich um"),
+    (ABUSE, "hands around my|neck|hals"),
+    (
+        ABUSE,
+        "eggshells|flinch|flinches|zittere|hiding|verstecke|eingeschlossen|banging|tritt gegen",
+    ),
+    (
+        ABUSE,
+        "not allowed|darf nicht|allowance|checks my|reads my|liest meine",
+    ),
+    (
+        ABUSE,
+        "burns|burned|schlaegt|schlug|kicked|sperrt ~1 me|mich|meinen|meine",
+    ),
     (ABUSE, "no one ~2 believe|believes"),
     (FEAR, "scared|afraid|terrified|frightened|angst|fuerchte|furcht"),
     (FEAR, "what he|she|they ~2 do|will|would|might"),
@@ -280,11 +388,65 @@ const CUES: &[(Tags, &str)] = &[
         "updated|update|wrote|write|made|make ?my will|testament",
     ),
     (FAREWELL, "say|said|saying ~1 goodbye"),
+    (
+        FINAL,
+        "last|letzter|letzte|letzten ~1 entry|eintrag|recording|aufnahme",
+    ),
+    (FINAL, "this|that ~1 is ~1 goodbye"),
+    (FINAL, "das ~1 ist ~2 abschied"),
+    (
+        FINAL,
+        "letters|letter|notes|briefe|brief ~3 for|to|an|fuer ~2 kids|children|mum|mom|dad|sister|brother|family|\
+         wife|husband|kinder|mama|papa|schwester|bruder|familie|frau|mann",
+    ),
+    (FINAL, "goodbye ~1 message|note|letter|messages|notes|letters"),
+    (FINAL, "abschiedsbrief*|abschiedsnachricht*"),
+    (FINAL, "affairs ~1 in order"),
+    (
+        FINAL,
+        "who|wer ~3 should|gets|get|soll|kriegt|kriegen|bekommt|bekommen ~2 my|meine ~1 things|stuff|sachen",
+    ),
+    (
+        FINAL,
+        "when|once|after|wenn ~1 i am|im|ich ~1 gone|weg|nicht mehr da",
+    ),
+    (FINAL, "will not|wont ~1 be back|need"),
+    (FINAL, "nicht mehr ~1 brauche|brauch|brauchen"),
+    (FINAL, "alles ~1 geregelt"),
+    (FINAL, "ich kann gehen"),
+    (FINAL, "one last time|ein letztes mal"),
+    (FINAL, "after me|nach mir"),
+    (FINAL, "without saying it|ohne dass"),
+    (DO_IT, "do|doing ~1 it|this"),
+    (DO_IT, "go through with it|happening"),
+    (DO_IT, "durchziehen|durchzieh|durch"),
+    (DO_IT, "mach|mache|machs ~1 ichs|ich|es"),
     (PLAN, "how i ~1 would|will|could|am ~2 do it"),
     (PLAN, "i know how|when|where"),
     (PLAN, "that is|thats ~1 the|my plan"),
     (PLAN, "the day|night|date"),
     (PLAN, "next time"),
+    (
+        PLAN,
+        "thinking|think|thought|wonder|wondering|dran|daran ~2 about it|denk|denke|dran|daran",
+    ),
+    (
+        PLAN,
+        "how|wie ~2 long|much|many|tief|hoch|lange|viel|viele|schnell|fast|quick",
+    ),
+    (
+        PLAN,
+        "looked|look|looking up|googled|googling|searched|nachgeschaut|gegoogelt|recherchiert",
+    ),
+    (
+        PLAN,
+        "which|welche|welcher|welchen ~2 one|way|bridge|train|beam|floor|bruecke|zug|weg",
+    ),
+    (PLAN, "keeps|keep ~2 calling|pulling|staring"),
+    (PLAN, "geht|gehen ~3 nicht aus dem kopf"),
+    (PLAN, "i|ich ~2 have|hab|habe ~2 a|einen|nen ~1 plan"),
+    (PLAN, "worked out|thought it through|durchgeplant|alles geplant"),
+    (PLAN, "picked|chosen|chose|ausgesucht ~3 date|day|tag|datum"),
     (PLAN, "high enough|deep enough|strong enough|enough to"),
     (PLAN, "hold my weight"),
     (PLAN, "so ~1 wuerd|wuerde|werde|werd ~1 ich|ichs"),
@@ -304,6 +466,23 @@ const CUES: &[(Tags, &str)] = &[
          geschluckt|genommen|eingenommen|schon|stehe|steh|sitze|schwindelig|vorhin",
     ),
     (ATTEMPT, "right now"),
+    (
+        ATTEMPT,
+        "took|swallowed|taken|genommen|geschluckt ~2 whole|all|everything|alle|alles|ganze|ganzen",
+    ),
+    (ATTEMPT, "i am|im ~1 on|at|in ~2 the"),
+    (ATTEMPT, "ich ~1 bin|steh|stehe|sitze ~2 auf|am|an|im"),
+    (ATTEMPT, "is|are|its ~1 up|running|ready"),
+    (ATTEMPT, "waiting for"),
+    (ATTEMPT, "too late ~1 now"),
+    (ATTEMPT, "zu spaet"),
+    (
+        ATTEMPT,
+        "drank|trank|getrunken|jumped|gesprungen|walked|held|let go|gegangen",
+    ),
+    (ATTEMPT, "writing this from"),
+    (ATTEMPT, "sitz|sitze|sitting ~2 am|im|at|in|on"),
+    (MEANS, "bleach|pillow|wheel|kalte"),
     (ATTEMPT, "will|would not stop"),
     (ATTEMPT, "hoert nicht auf"),
     // ---- whose story, and when --------------------------------------------------------------------------
@@ -327,7 +506,9 @@ const CUES: &[(Tags, &str)] = &[
          fixing|gutters|tiles|swimming|swim|dive|diving|commute|drive|driving|renovation|surgery|vet|\
          rasieren|rasiert|klettern|kletter*|wandern|jagd|jaeger|schiessstand|vitamin*|verschrieben|rezept|\
          apotheke|arzt|aerztin|kochen|garten|reparatur|reparieren|schwimmen|pendeln|pendel*|tierarzt|chess|\
-         game|games|cards|tennis|football|soccer|race|match|poker|boxing|sparring|schach|spiel|karten|fussball",
+         game|games|cards|tennis|football|soccer|race|match|poker|boxing|sparring|schach|spiel|karten|fussball|\
+         headache|kopfschmerz*|fever|fieber|migraine|migraene|holiday|vacation|urlaub|trip|reise|lawyer|anwalt|\
+         notar|notary|mortgage|hypothek|hike|jagd*",
     ),
     (PAST, "frueher|damals|once|als|anniversary"),
     (
@@ -336,6 +517,7 @@ const CUES: &[(Tags, &str)] = &[
          gefeiert|besser|better",
     ),
     (RECOVERED, "different ~1 life|place|person"),
+    (PRACTICAL, "burned|burnt|burning|ausgebrannt out"),
     (RECOVERED, "days|weeks|months|years since"),
     (HOME, "home|house|flat|hause|zuhause|wohnung"),
     (PAST, "years|months|winters|summers|decades ago"),
@@ -344,6 +526,8 @@ const CUES: &[(Tags, &str)] = &[
     (PAST, "in college|school|uni|university"),
     (PAST, "in my twenties|teens|youth|childhood"),
     (PAST, "looking back"),
+    (PAST, "in years|seit jahren"),
+    (PAST, "vor ~3 jahren|monaten"),
     (PAST, "used to"),
     (PAST, "back then"),
     (PAST, "when i was"),
@@ -354,6 +538,8 @@ const CUES: &[(Tags, &str)] = &[
     (DENIED, "would|will|could not ~2 do|hurt|kill|anything|act"),
     (DENIED, "no ~1 intention|plan|plans"),
     (DENIED, "not suicidal"),
+    (DENIED, "no|keine ~1 thoughts|gedanken"),
+    (DENIED, "nie|never ~2 geschlagen|hit|angefasst|touched"),
     (DENIED, "nie ~2 tun|antun|machen"),
     (DENIED, "nicht ~1 vor"),
 ];
@@ -476,8 +662,9 @@ impl<'a> Window<'a> {
     fn about_someone_else(&self) -> bool {
         match self.nearest_person() {
             Some(OTHER) => !self.within_after(SELF, 4),
-            Some(_) => false,
-            None => !self.has(SELF | MINE),
+            // A journal speaks in the first person even when speech-to-text drops the "I" ("took the whole
+            // packet", "death sounds like a relief").
+            Some(_) | None => false,
         }
     }
 
@@ -523,6 +710,9 @@ fn infer(w: &Window) -> Option<(CrisisKind, Certainty)> {
     if core & ABUSE != 0 && by_other && (w.within_after(SELF | MINE, 5) || w.within_before(SELF, 5)) {
         return Some((Abuse, Inferred));
     }
+    if core & FEAR != 0 && w.has(SELF) && w.has(HOME | THREAT) {
+        return Some((Abuse, Inferred));
+    }
     if core & FEAR != 0 && w.has(OTHER) && w.has(SELF) && w.has(HARM | ABUSE | HOME | THREAT) {
         return Some((Abuse, Inferred));
     }
@@ -535,7 +725,13 @@ fn infer(w: &Window) -> Option<(CrisisKind, Certainty)> {
     let practical = w.has(PRACTICAL);
 
     // Harm to others: a harm or a weapon with a target and a plan or a time.
-    if core & (HARM | WEAPON) != 0 && w.has(TARGET) && w.has(INTENT | TIME) && !practical {
+    let harm_to_me = w.within_after(SELF, 1);
+    if core & (HARM | WEAPON) != 0
+        && w.has(TARGET)
+        && w.has(INTENT | TIME | PLAN | DO_IT)
+        && !practical
+        && !harm_to_me
+    {
         return Some((HarmToOthers, Inferred));
     }
 
@@ -571,8 +767,18 @@ fn infer(w: &Window) -> Option<(CrisisKind, Certainty)> {
     if core & FAREWELL != 0 && (w.has(DEATH | MEANS) || w.count(FAREWELL) >= 2) {
         return Some((SuicidalIntent, Inferred));
     }
+    if core & FINAL != 0 && !practical {
+        return Some((SuicidalIntent, Inferred));
+    }
+    if core & DO_IT != 0 && w.has(TIME | PLAN | INTENT | DEATH) && !practical {
+        return Some((SuicidalIntent, Inferred));
+    }
     if core & ATTEMPT != 0 && w.has(MEANS | SH_ACT) && w.has(TIME) && !practical {
         return Some((SuicidalIntent, Strong));
+    }
+    let near = |tags| w.within_before(tags, 6) || w.within_after(tags, 6);
+    if core & ATTEMPT != 0 && near(MEANS | SH_ACT | SH_OBJECT) && !practical {
+        return Some((SuicidalIntent, Inferred));
     }
     if core & (BURDEN | WISH) != 0 && w.has(DEATH | BURDEN) {
         return Some((SuicidalIntent, Inferred));
