@@ -3,7 +3,7 @@
 //! Two helper sessions that had not read the screening code wrote the corpus, each its own file, by category (the
 //! Columbia scale's levels for suicide, self-harm, harm to others, abuse) and with hard negatives of the same
 //! size that share the words (pills, rope, bridge, razor, "last entry"). `dev.toml` is the split the rules are
-//! tuned on, and so is the app's exemplar bank (`data/screening-exemplars.toml`, 680 statements by a third helper
+//! tuned on, and so is the exemplar bank (`data/screening-exemplars.toml`, 680 statements by a third helper
 //! who read neither); `holdout.toml` is never tuned on: for it this test prints numbers only, never the statements it
 //! misses, so that reading a failure cannot turn it into a tuning set.
 //!
@@ -104,8 +104,8 @@ fn dev() -> Vec<Statement> {
     load("dev.toml", include_str!("data/screening/dev.toml"))
 }
 
-/// The exemplar bank (`data/screening-exemplars.toml`): written blind by a third helper, shipped with the app
-/// for the semantic layer, and tuned on like `dev`.
+/// The exemplar bank (`data/screening-exemplars.toml`): written blind by a third helper for a semantic layer not
+/// built yet, and tuned on like `dev`.
 fn bank() -> Vec<Statement> {
     load(
         "screening-exemplars.toml",
