@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use soundmind_core::dialogue::{BREAK_NUDGE_AFTER, QuestionBank};
 use soundmind_core::safeguarding::care::CHECK_IN_QUESTION;
+use soundmind_core::safeguarding::screening::semantic::{self, SemanticProbe};
 use soundmind_core::safeguarding::{
     CareWording, CheckIn, CrisisDirectory, CrisisKind, Screening, check_in_answer_is_unsafe, check_in_due,
     concern_message, first_run_note, mention_note, screen, worse_message,
@@ -22,7 +23,7 @@ use soundmind_core::safeguarding::{
 use soundmind_core::session::Answer;
 use soundmind_core::transcript::{Formatting, format_transcript};
 use soundmind_core::{AudioFile, NewSession, SessionId};
-use soundmind_engine::{CancelToken, ChatMessage, ChatModel};
+use soundmind_engine::{CancelToken, ChatMessage, ChatModel, Embedder};
 use soundmind_store::{Journal, StoreError, fields};
 
 use crate::prompts::Prompts;
@@ -147,6 +148,9 @@ pub struct SessionService {
     pub summary_debounce: Duration,
     /// Values for a new session's frontmatter (model names, app version).
     pub new_session: NewSession,
+    /// The model of the crisis screen's semantic layer (the one `data/screening-probe.toml` was trained on);
+    /// `None` when it is not installed, and then only the phrase and concept layers screen.
+    pub semantic: Option<Arc<dyn Embedder>>,
 }
 
 impl std::fmt::Debug for SessionService {
@@ -210,6 +214,7 @@ impl SessionService {
             language: "en".into(),
             summary_debounce: SUMMARY_DEBOUNCE,
             new_session,
+            semantic: None,
         }
     }
 
@@ -352,6 +357,23 @@ impl SessionService {
         let _ = self.journal.events().append(event, fields);
     }
 
+    /// The semantic layer on an answer the other layers let through: it may raise a concern, never lower
+    /// anything. If its model fails, the answer keeps the other layers' finding and the log says so.
+    fn semantic_screen(&self, text: &str, id: &SessionId, cancel: &CancelToken) -> Screening {
+        let Some(embedder) = &self.semantic else {
+            return Screening::Clear;
+        };
+        let pieces = semantic::pieces(text);
+        let refs: Vec<&str> = pieces.iter().map(String::as_str).collect();
+        match embedder.embed(&refs, cancel) {
+            Ok(vectors) => SemanticProbe::builtin().judge(&vectors),
+            Err(e) => {
+                self.log("semantic_screen_failed", id, fields! {"error" => e.kind()});
+                Screening::Clear
+            }
+        }
+    }
+
     fn country(&self) -> Option<&soundmind_core::safeguarding::Country> {
         self.country.as_deref().and_then(|c| self.crisis.lookup(c).ok())
     }
@@ -442,6 +464,9 @@ impl ActiveSession {
         });
 
         let mut finding = screen(&text);
+        if !finding.stops_reflection() {
+            finding = finding.stronger(self.service.semantic_screen(&text, &self.id, cancel));
+        }
         // The answer to "are you safe right now?": a no, or not sure, is a crisis.
         if let Some(kind) = self.safety_check.take()
             && !finding.is_crisis()

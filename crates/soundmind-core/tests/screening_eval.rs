@@ -16,232 +16,29 @@
 
 use std::fmt::Write as _;
 
-use serde::Deserialize;
 use soundmind_core::safeguarding::screening::{Layer, Screening, screen_layer};
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Corpus {
-    statement: Vec<Statement>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Statement {
-    text: String,
-    level: Level,
-    category: String,
-    lang: String,
-    style: String,
-}
-
-#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-enum Level {
-    Crisis,
-    Concern,
-    Clear,
-}
-
-const POSITIVE: &[&str] = &[
-    "suicide_wish",
-    "suicide_ideation",
-    "suicide_method",
-    "suicide_intent_plan",
-    "suicide_preparation",
-    "suicide_attempt",
-    "self_harm",
-    "harm_to_others",
-    "abuse",
-];
-const NEGATIVE: &[&str] = &[
-    "neg_idiom",
-    "neg_past",
-    "neg_third_person",
-    "neg_fiction_news",
-    "neg_practical",
-    "neg_professional",
-    "neg_negated",
-    "neg_hard_feelings",
-];
-
-/// The bar from the safeguarding plan, checked on each split.
-const MIN_RECALL: f64 = 0.98;
-const MIN_CATEGORY_RECALL: f64 = 0.95;
-const MAX_NEGATIVES_AT_CRISIS: f64 = 0.05;
-const MAX_NEGATIVES_AT_CONCERN: f64 = 0.10;
-
-fn load(name: &str, text: &str) -> Vec<Statement> {
-    let corpus: Corpus = toml::from_str(text).unwrap_or_else(|e| panic!("{name} parses: {e}"));
-    for s in &corpus.statement {
-        let positive = POSITIVE.contains(&s.category.as_str());
-        assert!(
-            positive || NEGATIVE.contains(&s.category.as_str()),
-            "{name}: unknown category {:?}",
-            s.category
-        );
-        assert_eq!(
-            positive,
-            s.level != Level::Clear,
-            "{name}: level and category disagree: {:?}",
-            s.text
-        );
-        assert!(
-            matches!(s.lang.as_str(), "en" | "de"),
-            "{name}: lang {:?}",
-            s.lang
-        );
-        assert!(
-            matches!(s.style.as_str(), "typed" | "whisper"),
-            "{name}: style {:?}",
-            s.style
-        );
-    }
-    corpus.statement
-}
+use soundmind_testkit::screening::{Floor, Level, NEGATIVE, POSITIVE, Statement, bar_line, score, split};
 
 fn dev() -> Vec<Statement> {
-    load("dev.toml", include_str!("data/screening/dev.toml"))
+    split("dev")
 }
 
-/// The exemplar bank (`data/screening-exemplars.toml`): written blind by a third helper for a semantic layer not
-/// built yet, and tuned on like `dev`.
+/// The exemplar bank (`data/screening-exemplars.toml`): written blind by a third helper for the semantic layer,
+/// and tuned on like `dev`.
 fn bank() -> Vec<Statement> {
-    load(
-        "screening-exemplars.toml",
-        include_str!("../../../data/screening-exemplars.toml"),
-    )
+    split("bank")
 }
 
 fn holdout() -> Vec<Statement> {
-    load("holdout.toml", include_str!("data/screening/holdout.toml"))
+    split("holdout")
 }
 
-fn caught(s: Screening) -> bool {
-    matches!(s, Screening::Crisis(_) | Screening::Concern(_))
-}
-
-fn pct(num: usize, den: usize) -> f64 {
-    if den == 0 {
-        100.0
-    } else {
-        100.0 * num as f64 / den as f64
+fn level(s: Screening) -> Level {
+    match s {
+        Screening::Crisis(_) => Level::Crisis,
+        Screening::Concern(_) => Level::Concern,
+        Screening::Mention | Screening::Clear => Level::Clear,
     }
-}
-
-/// The numbers of one split under one layer.
-#[derive(Debug, Default)]
-struct Score {
-    positives: usize,
-    caught: usize,
-    at_crisis: usize,
-    negatives: usize,
-    negatives_at_crisis: usize,
-    negatives_at_concern: usize,
-    worst_category: Option<(String, f64)>,
-    misses: Vec<String>,
-}
-
-impl Score {
-    fn recall(&self) -> f64 {
-        self.caught as f64 / self.positives.max(1) as f64
-    }
-
-    fn meets_the_bar(&self) -> bool {
-        self.recall() >= MIN_RECALL
-            && self
-                .worst_category
-                .as_ref()
-                .is_none_or(|(_, r)| *r >= MIN_CATEGORY_RECALL)
-            && (self.negatives_at_crisis as f64) <= MAX_NEGATIVES_AT_CRISIS * self.negatives as f64
-            && (self.negatives_at_concern as f64) <= MAX_NEGATIVES_AT_CONCERN * self.negatives as f64
-    }
-}
-
-fn score(split: &str, statements: &[Statement], layer: Layer, report: &mut String, table: bool) -> Score {
-    let results: Vec<(&Statement, Screening)> = statements
-        .iter()
-        .map(|s| (s, screen_layer(&s.text, layer)))
-        .collect();
-    let mut score = Score::default();
-    if table {
-        let _ = writeln!(report, "{split} · {layer:?}");
-        let _ = writeln!(
-            report,
-            "  {:<22} {:>4} {:>7} {:>7} {:>8}",
-            "category", "n", "caught", "crisis", "recall"
-        );
-    }
-    for category in POSITIVE {
-        let rows: Vec<_> = results.iter().filter(|(s, _)| s.category == *category).collect();
-        let n = rows.len();
-        let hit = rows.iter().filter(|(_, got)| caught(*got)).count();
-        let crisis = rows.iter().filter(|(_, got)| got.is_crisis()).count();
-        score.positives += n;
-        score.caught += hit;
-        score.at_crisis += crisis;
-        let recall = hit as f64 / n.max(1) as f64;
-        if score.worst_category.as_ref().is_none_or(|(_, r)| recall < *r) {
-            score.worst_category = Some(((*category).to_owned(), recall));
-        }
-        if table {
-            let _ = writeln!(
-                report,
-                "  {category:<22} {n:>4} {hit:>7} {crisis:>7} {:>7.1}%",
-                pct(hit, n)
-            );
-        }
-    }
-    if table {
-        let _ = writeln!(
-            report,
-            "  {:<22} {:>4} {:>7} {:>7} {:>8}",
-            "hard negative", "n", "crisis", "concern", "clear"
-        );
-    }
-    for category in NEGATIVE {
-        let rows: Vec<_> = results.iter().filter(|(s, _)| s.category == *category).collect();
-        let n = rows.len();
-        let crisis = rows.iter().filter(|(_, got)| got.is_crisis()).count();
-        let concern = rows
-            .iter()
-            .filter(|(_, got)| matches!(got, Screening::Concern(_)))
-            .count();
-        score.negatives += n;
-        score.negatives_at_crisis += crisis;
-        score.negatives_at_concern += concern;
-        if table {
-            let _ = writeln!(
-                report,
-                "  {category:<22} {n:>4} {crisis:>7} {concern:>7} {:>7.1}%",
-                pct(n - crisis - concern, n)
-            );
-        }
-    }
-    for (s, got) in &results {
-        let positive = s.level != Level::Clear;
-        if positive != caught(*got) {
-            score.misses.push(format!(
-                "  [{} {} {}] got {got:?}: {:?}",
-                s.category, s.lang, s.style, s.text
-            ));
-        }
-    }
-    let _ = writeln!(
-        report,
-        "{split:<8} {layer:<9} recall {:>5.1}% ({}/{}; at crisis {:.1}%), worst category {} {:.1}%, hard negatives raised to crisis {:.1}% and to concern {:.1}% (of {})",
-        100.0 * score.recall(),
-        score.caught,
-        score.positives,
-        pct(score.at_crisis, score.positives),
-        score.worst_category.as_ref().map_or("-", |(c, _)| c.as_str()),
-        100.0 * score.worst_category.as_ref().map_or(1.0, |(_, r)| *r),
-        pct(score.negatives_at_crisis, score.negatives),
-        pct(score.negatives_at_concern, score.negatives),
-        score.negatives,
-        layer = format!("{layer:?}"),
-    );
-    score
 }
 
 #[test]
@@ -279,22 +76,18 @@ fn recall_and_false_alarms_per_split_and_layer() {
     for (split, statements) in [("dev", dev()), ("holdout", holdout()), ("bank", bank())] {
         for layer in Layer::ALL {
             let table = layer == Layer::Combined;
-            let score = score(split, &statements, layer, &mut report, table);
+            let results: Vec<(&Statement, Level)> = statements
+                .iter()
+                .map(|s| (s, level(screen_layer(&s.text, layer))))
+                .collect();
+            let score = score(split, &format!("{layer:?}"), &results, &mut report, table);
             if layer == Layer::Combined {
                 combined.push((split, score));
             }
         }
     }
     for (split, score) in &combined {
-        let _ = writeln!(
-            report,
-            "{split:<8} bar (recall >= {:.0}%, every category >= {:.0}%, hard negatives <= {:.0}% at crisis and <= {:.0}% at concern): {}",
-            100.0 * MIN_RECALL,
-            100.0 * MIN_CATEGORY_RECALL,
-            100.0 * MAX_NEGATIVES_AT_CRISIS,
-            100.0 * MAX_NEGATIVES_AT_CONCERN,
-            if score.meets_the_bar() { "met" } else { "NOT met" }
-        );
+        let _ = writeln!(report, "{}", bar_line(split, score));
     }
     let (_, dev) = &combined[0];
     let (_, holdout) = &combined[1];
@@ -314,30 +107,8 @@ fn recall_and_false_alarms_per_split_and_layer() {
         ("holdout", holdout, HOLDOUT_FLOOR),
         ("bank", bank, BANK_FLOOR),
     ] {
-        assert!(
-            score.recall() >= floor.recall,
-            "{split}: recall fell to {:.1}%",
-            100.0 * score.recall()
-        );
-        assert!(
-            pct(score.negatives_at_crisis, score.negatives) <= floor.negatives_at_crisis_pct,
-            "{split}: {} hard negatives raised to crisis",
-            score.negatives_at_crisis
-        );
-        assert!(
-            pct(score.negatives_at_concern, score.negatives) <= floor.negatives_at_concern_pct,
-            "{split}: {} hard negatives raised to concern",
-            score.negatives_at_concern
-        );
+        score.assert_floor(split, floor);
     }
-}
-
-/// What a split must not fall below (recall) or rise above (false alarms, in per cent).
-#[derive(Debug, Clone, Copy)]
-struct Floor {
-    recall: f64,
-    negatives_at_crisis_pct: f64,
-    negatives_at_concern_pct: f64,
 }
 
 /// Measured when the concept layer was tuned on the exemplar bank: dev 92.3 % recall, 5.4 % / 7.7 % false alarms.

@@ -1,4 +1,5 @@
-//! The small traits every engine implements ([`Transcriber`], [`ChatModel`]), and the plain data they pass.
+//! The small traits every engine implements ([`Transcriber`], [`ChatModel`], [`Embedder`]), and the plain data they
+//! pass.
 //!
 //! Consumers (the application layer) know only these traits; each implementation lives in its own crate
 //! (`soundmind-local` for whisper.cpp and llama.cpp, `soundmind-remote` for HTTP engines). This crate must stay
@@ -12,12 +13,14 @@
 
 mod cancel;
 pub mod chat;
+mod embed;
 mod error;
 pub mod spec;
 pub mod stt;
 
 pub use cancel::CancelToken;
 pub use chat::{ChatMessage, ChatModel, ChatRequest, ChatResult, Role, Sampling, fit_to_context};
+pub use embed::Embedder;
 pub use error::EngineError;
 pub use spec::{ModelSpec, Provider, SpecError};
 pub use stt::{Preset, Segment, SttEvent, SttOptions, Transcriber, Transcript};

@@ -42,6 +42,6 @@ mod worker;
 pub mod llama;
 pub mod whisper;
 
-pub use llama::{LlamaChat, LlamaConfig, ModelInfo};
+pub use llama::{LlamaChat, LlamaConfig, LlamaEmbedder, ModelInfo};
 pub use log::quiet_native_logs;
 pub use whisper::{WhisperConfig, WhisperTranscriber, system_info};

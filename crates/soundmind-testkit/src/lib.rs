@@ -1,6 +1,7 @@
 //! Test helpers shared by Soundmind's crates. A dev-dependency only; never linked into the app.
 #![warn(missing_docs)]
 
+pub mod screening;
 #[cfg(feature = "servers")]
 pub mod servers;
 pub mod wer;

@@ -458,7 +458,8 @@ fn run_session(shared: &Arc<Shared>, config: &Config, engines: &dyn Engines, com
         }
     };
     let transcription = engines.transcription(config);
-    let (service, warnings) = SessionService::configured(config, chat, transcription.as_ref().ok());
+    let (mut service, warnings) = SessionService::configured(config, chat, transcription.as_ref().ok());
+    service.semantic = engines.semantic_screen(config);
     for warning in warnings {
         shared.publish(json!({"type": "note", "text": format!("warning: {warning}")}));
     }

@@ -44,6 +44,8 @@ pub trait Engines: Send + Sync + 'static {
     fn http(&self, config: &Config) -> Result<soundmind_remote::Http, EngineSetupError>;
     /// The models folder with its catalogue.
     fn model_store(&self, config: &Config) -> Result<soundmind_models::ModelStore, EngineSetupError>;
+    /// The model of the crisis screen's semantic layer, when it is installed.
+    fn semantic_screen(&self, config: &Config) -> Option<Arc<dyn soundmind_engine::Embedder>>;
 }
 
 /// What the app around the server does that a browser tab cannot. The desktop app provides one; `soundmind web`

@@ -62,6 +62,11 @@ impl Engines for FakeEngines {
             soundmind_models::Catalog::builtin()?,
         ))
     }
+
+    /// The rule layers alone: the semantic layer is tested with its real model in `soundmind-local`.
+    fn semantic_screen(&self, _: &Config) -> Option<Arc<dyn soundmind_engine::Embedder>> {
+        None
+    }
 }
 
 /// A running server, its fakes and a logged-in client.

@@ -4,14 +4,16 @@
 //! that need them, so `--help` and `sessions list` never load a model or start an HTTP client.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::Context;
 
 use std::time::Duration;
 
 use soundmind_app::config::{ApiKeyProvider, Config, api_key};
-use soundmind_engine::{ChatModel, EngineError, ModelSpec, Preset, Provider, Transcriber};
-use soundmind_local::{LlamaChat, LlamaConfig, WhisperConfig, WhisperTranscriber};
+use soundmind_core::safeguarding::screening::semantic::SemanticProbe;
+use soundmind_engine::{ChatModel, Embedder, EngineError, ModelSpec, Preset, Provider, Transcriber};
+use soundmind_local::{LlamaChat, LlamaConfig, LlamaEmbedder, WhisperConfig, WhisperTranscriber};
 use soundmind_models::{Catalog, ModelStore};
 use soundmind_remote::{
     AnthropicChat, AnthropicConfig, Http, HttpPolicy, OllamaChat, OllamaConfig, OpenAiChat, OpenAiChatConfig,
@@ -41,6 +43,15 @@ fn http_policy(config: &Config) -> HttpPolicy {
         offline: config.offline.value,
         ..HttpPolicy::default()
     }
+}
+
+/// The model of the crisis screen's semantic layer, when its file is in the models folder (the catalogue's
+/// `smollm2-135m-instruct`); `None` otherwise, and the phrase and concept layers screen alone.
+pub fn semantic_screen(config: &Config) -> Option<Arc<dyn Embedder>> {
+    let path = config.models_dir.value.join(&SemanticProbe::builtin().model_file);
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get().min(4));
+    path.is_file()
+        .then(|| Arc::new(LlamaEmbedder::new(path, threads)) as Arc<dyn Embedder>)
 }
 
 /// The chat model `spec` names (default: the config's `llm.model`), built but not loaded or contacted yet.

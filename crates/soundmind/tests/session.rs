@@ -11,8 +11,8 @@ use soundmind_core::dialogue::guard::check;
 use soundmind_core::dialogue::{QuestionBank, guard};
 use soundmind_core::safeguarding::CheckIn;
 use soundmind_core::{AudioFile, SessionDoc};
-use soundmind_engine::{CancelToken, ChatModel};
-use soundmind_local::{LlamaChat, LlamaConfig};
+use soundmind_engine::{CancelToken, ChatModel, Embedder};
+use soundmind_local::{LlamaChat, LlamaConfig, LlamaEmbedder};
 use soundmind_remote::{AnthropicChat, AnthropicConfig, Http, HttpPolicy};
 use soundmind_testkit::servers::{ChatReply, FakeChat};
 use soundmind_testkit::{hsj_journal_copy, test_model};
@@ -505,4 +505,56 @@ fn the_first_run_note_shows_once_and_is_this_helping_comes_every_eight_sessions(
         (false, false),
         "counting starts again after an answer"
     );
+}
+
+#[test]
+fn the_semantic_layer_raises_what_the_rules_let_through_and_a_broken_model_only_logs() {
+    let journal = tempfile::tempdir().unwrap();
+    let cancel = CancelToken::new();
+    let check_in = &soundmind_core::safeguarding::CareWording::builtin()
+        .concern
+        .check_in;
+    // No phrase and no concept of the rule layers; the semantic layer hears a preparation.
+    let answer = "I have been quietly putting things in order so nobody has to deal with my mess.";
+    assert_eq!(
+        soundmind_core::safeguarding::screen(answer),
+        soundmind_core::safeguarding::Screening::Clear
+    );
+
+    let mut service = SessionService::new(journal.path(), smollm());
+    let model = test_model("SmolLM2-135M-Instruct.Q4_1.gguf");
+    service.semantic = Some(Arc::new(LlamaEmbedder::new(model, 2)) as Arc<dyn Embedder>);
+    let service = Arc::new(service);
+    let (events, sink) = recorder();
+    let mut session = service.start(sink).unwrap();
+    let next = session.submit_answer(answer, None, &cancel).unwrap();
+    assert_eq!(
+        next.as_deref(),
+        Some(check_in.as_str()),
+        "{:?}",
+        events.lock().unwrap()
+    );
+    session.end(&cancel).unwrap();
+    let log = std::fs::read_to_string(journal.path().join("events.log")).unwrap();
+    assert!(log.contains("safety_check_asked"), "{log}");
+
+    // A model file that cannot load: the answer keeps the rule layers' finding, the dialogue goes on, the log
+    // says why (without the words).
+    let broken = journal.path().join("broken.gguf");
+    std::fs::write(&broken, b"GGUF but not really a model").unwrap();
+    let mut service = SessionService::new(journal.path(), smollm());
+    service.semantic = Some(Arc::new(LlamaEmbedder::new(broken, 2)) as Arc<dyn Embedder>);
+    let service = Arc::new(service);
+    let (events, sink) = recorder();
+    let mut session = service.start(sink).unwrap();
+    let next = session.submit_answer(answer, None, &cancel).unwrap();
+    assert!(
+        next.is_some_and(|q| q != *check_in),
+        "{:?}",
+        events.lock().unwrap()
+    );
+    session.end(&cancel).unwrap();
+    let log = std::fs::read_to_string(journal.path().join("events.log")).unwrap();
+    assert!(log.contains("semantic_screen_failed"), "{log}");
+    assert!(!log.contains("in order"), "no content in the log: {log}");
 }

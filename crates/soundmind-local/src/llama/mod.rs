@@ -6,6 +6,7 @@
 //! the shared prefix (instructions, past summaries, earlier exchanges) is not evaluated again. Tokens stream to the
 //! caller as they are sampled.
 
+mod embed;
 mod memory;
 mod model;
 mod stream;
@@ -23,6 +24,7 @@ use soundmind_engine::{CancelToken, ChatMessage, ChatModel, ChatRequest, ChatRes
 
 use crate::sys::llama as ffi;
 use crate::worker::{Next, Worker, next_request, panic_message};
+pub use embed::LlamaEmbedder;
 use model::LoadedModel;
 
 /// The engine name reported by [`ChatModel::name`].

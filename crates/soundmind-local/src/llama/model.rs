@@ -260,7 +260,7 @@ impl LoadedModel {
 
     /// Tokens of a rendered prompt (special tokens such as `<|im_start|>` are parsed as such).
     pub(super) fn tokenize(&self, text: &str) -> Result<Vec<ffi::llama_token>, EngineError> {
-        tokenize(self.vocab, text)
+        tokenize(self.vocab, text, true)
     }
 
     fn piece(&self, token: ffi::llama_token) -> Vec<u8> {
@@ -281,9 +281,12 @@ impl LoadedModel {
     }
 }
 
+/// `parse_special`: read text such as `<|im_start|>` as the special token it names (prompts we render), or as
+/// plain text (what a person said).
 pub(super) fn tokenize(
     vocab: *const ffi::llama_vocab,
     text: &str,
+    parse_special: bool,
 ) -> Result<Vec<ffi::llama_token>, EngineError> {
     let len = i32::try_from(text.len()).map_err(|_| EngineError::ContextTooLong {
         needed: text.len(),
@@ -291,7 +294,7 @@ pub(super) fn tokenize(
     })?;
     let mut tokens = vec![0 as ffi::llama_token; text.len() + 8];
     // SAFETY: `text` is valid for `len` bytes (it need not be NUL-terminated); `tokens` has room for its length.
-    // BOS is added when the vocabulary asks for it; special tokens written by the template are parsed as such.
+    // BOS is added when the vocabulary asks for it.
     let n = unsafe {
         ffi::llama_tokenize(
             vocab,
@@ -300,7 +303,7 @@ pub(super) fn tokenize(
             tokens.as_mut_ptr(),
             tokens.len() as i32,
             true,
-            true,
+            parse_special,
         )
     };
     if n < 0 {
@@ -336,14 +339,14 @@ fn piece(vocab: *const ffi::llama_vocab, token: ffi::llama_token) -> Vec<u8> {
     Vec::new()
 }
 
-fn path_to_cstring(path: &Path) -> Result<CString, EngineError> {
+pub(super) fn path_to_cstring(path: &Path) -> Result<CString, EngineError> {
     CString::new(path.to_string_lossy().into_owned()).map_err(|_| EngineError::InvalidModel {
         path: path.to_path_buf(),
         reason: "the path contains a NUL byte".into(),
     })
 }
 
-struct Model(NonNull<ffi::llama_model>);
+pub(super) struct Model(pub(super) NonNull<ffi::llama_model>);
 impl Drop for Model {
     fn drop(&mut self) {
         // SAFETY: created by llama_model_load_from_file, freed once, after the context using it (field order).
@@ -351,7 +354,7 @@ impl Drop for Model {
     }
 }
 
-struct Context(NonNull<ffi::llama_context>);
+pub(super) struct Context(pub(super) NonNull<ffi::llama_context>);
 impl Drop for Context {
     fn drop(&mut self) {
         // SAFETY: created by llama_init_from_model, freed once.

@@ -57,6 +57,10 @@ impl Engines for BinaryEngines {
     fn model_store(&self, config: &Config) -> Result<soundmind_models::ModelStore, EngineSetupError> {
         Ok(engines::model_store(config)?)
     }
+
+    fn semantic_screen(&self, config: &Config) -> Option<Arc<dyn soundmind_engine::Embedder>> {
+        engines::semantic_screen(config)
+    }
 }
 
 pub fn run(args: WebArgs, flags: FlagOverrides) -> anyhow::Result<ExitCode> {

@@ -42,6 +42,7 @@ mod judge;
 mod lexicon;
 mod pattern;
 mod rules;
+pub mod semantic;
 #[cfg(test)]
 mod tests;
 

@@ -227,10 +227,11 @@ fn session_service(
     chat: Arc<dyn soundmind_engine::ChatModel>,
     transcription: Option<&TakeTranscription>,
 ) -> SessionService {
-    let (service, warnings) = SessionService::configured(config, chat, transcription);
+    let (mut service, warnings) = SessionService::configured(config, chat, transcription);
     for warning in warnings {
         eprintln!("soundmind: warning: {warning}");
     }
+    service.semantic = engines::semantic_screen(config);
     service
 }
 
