@@ -72,7 +72,11 @@ fn embeddings_are_deterministic_of_the_model_width_and_independent_of_their_neig
 
 /// Prints the per-category table for the semantic layer alone and with the other two, on the dev split (trained
 /// on) and the held-out split (never), and guards floors measured when the weights were trained.
+///
+/// It embeds 520 statements (about 100 s on two cores), so the workspace run leaves it to `scripts/test`'s
+/// "safeguarding numbers" step, which runs it with `--ignored` and prints its table into the CI log.
 #[test]
+#[ignore = "run and printed by scripts/test (safeguarding numbers)"]
 fn semantic_layer_recall_and_false_alarms() {
     let embedder = embedder();
     let probe = SemanticProbe::builtin();
