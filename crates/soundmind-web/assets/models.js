@@ -28,7 +28,8 @@
     const button = e.target.closest("button.download");
     if (!button) return;
     button.disabled = true;
-    const response = await window.soundmind.post(`/models/${encodeURIComponent(button.dataset.name)}/download`);
+    const unchecked = button.dataset.unverified ? "?allow_unverified=true" : "";
+    const response = await window.soundmind.post(`/models/${encodeURIComponent(button.dataset.name)}/download${unchecked}`);
     if (!response.ok) {
       rows.get(button.dataset.name).querySelector(".model-status").textContent = await response.text();
       button.disabled = false;

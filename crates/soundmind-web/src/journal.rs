@@ -665,7 +665,7 @@ fn record(
                 }
                 TakeOutcome::Pending { segment, error } => {
                     shared.publish(json!({"type": "pending", "text": format!(
-                        "Transcription failed ({error}); the audio is kept as {segment}. It will be transcribed later (`soundmind fix stt`)."
+                        "Transcription failed ({error}). Your recording is kept safe in the session folder as {segment}, waiting to be transcribed."
                     )}));
                     None
                 }

@@ -751,3 +751,32 @@ fn offline_mode_refuses_a_download_in_words_that_point_to_adding_a_file() {
         "no terminal command on a page: {text}"
     );
 }
+
+/// Pages are for people in a window or a browser tab: none of them, and none of the page scripts, tells anyone to
+/// run a terminal command.
+#[test]
+fn no_page_or_script_tells_a_person_to_run_a_terminal_command() {
+    let crate_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut checked = 0;
+    for folder in ["templates", "assets"] {
+        for entry in std::fs::read_dir(crate_dir.join(folder)).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            for (n, line) in text.lines().enumerate() {
+                let lower = line.to_lowercase();
+                let says_run = [
+                    "`soundmind ",
+                    "<code>soundmind",
+                    "run soundmind",
+                    "sudo ",
+                    "apt install",
+                ]
+                .iter()
+                .any(|command| lower.contains(command));
+                assert!(!says_run, "{}:{}: {line}", path.display(), n + 1);
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 10, "only {checked} files checked");
+}

@@ -293,14 +293,23 @@ fn crisis_works_offline_for_a_country_and_falls_back_to_international() {
     // The country comes from the locale when not given.
     let de = soundmind(&["crisis"], &[("LANG", "de_DE.UTF-8")], home.path());
     assert!(de.stdout.contains("0800 111 0 111"), "{}", de.stdout);
-    let unknown = soundmind(&["crisis", "--country", "ZZ"], &[], home.path());
-    assert_eq!(unknown.code, 2);
-    assert!(
-        unknown.stderr.contains("unknown country code \"ZZ\""),
-        "{}",
-        unknown.stderr
-    );
-    assert!(unknown.stdout.contains("Find A Helpline"), "{}", unknown.stdout);
+    // A country without local lines, from the flag or the locale, gets the international lines, a calm note and
+    // success: this command must never fail a person in crisis.
+    for (args, env) in [
+        (vec!["crisis", "--country", "ZZ"], vec![]),
+        (vec!["crisis"], vec![("LANG", "de_AT.UTF-8")]),
+        (vec!["crisis", "--country", "Austria"], vec![]),
+    ] {
+        let unknown = soundmind(&args, &env, home.path());
+        assert_eq!(unknown.code, 0, "{args:?} {env:?}: {}", unknown.stderr);
+        assert!(unknown.stderr.is_empty(), "{}", unknown.stderr);
+        assert!(unknown.stdout.contains("Find A Helpline"), "{}", unknown.stdout);
+        assert!(
+            unknown.stdout.contains("no local help lines") || unknown.stdout.contains("not a two-letter"),
+            "{}",
+            unknown.stdout
+        );
+    }
     // A broken config file must not keep help lines from showing.
     std::fs::write(home.path().join("config.toml"), "this is not toml [").unwrap();
     let broken = soundmind(&["crisis", "--country", "GB"], &[], home.path());
@@ -392,4 +401,20 @@ fn completions_are_generated_from_the_same_definitions() {
     let run = soundmind(&["completions", "bash"], &[], home.path());
     assert_eq!(run.code, 0);
     assert!(run.stdout.contains("sessions") && run.stdout.contains("--sessions-dir"));
+
+    // `soundmind completions bash | head`: the reader goes away before the script is written. That is success,
+    // not a panic.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_soundmind"))
+        .args(["completions", "bash"])
+        .env_clear()
+        .env("HOME", home.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
 }

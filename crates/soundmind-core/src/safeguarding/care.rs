@@ -204,7 +204,7 @@ pub fn first_run_note(directory: &CrisisDirectory, country: Option<&Country>) ->
     format!(
         "Welcome to Soundmind. You speak, your words are saved as plain files on this machine, and Soundmind asks one \
          reflective question at a time.\n\nIt is a journal, not therapy, and not for emergencies. If you are in \
-         danger or thinking about ending your life: {}. `soundmind crisis` lists more help lines at any time.",
+         danger or thinking about ending your life: {}.",
         key_numbers(directory, country)
     )
 }

@@ -14,6 +14,10 @@ pub struct CompletionsArgs {
 
 pub fn run(args: CompletionsArgs) -> anyhow::Result<ExitCode> {
     let mut cmd = super::Cli::command();
-    clap_complete::generate(args.shell, &mut cmd, "soundmind", &mut std::io::stdout());
+    // Generated into memory first: clap_complete panics on a write error, and `completions bash | head` closes
+    // the pipe early (main treats that error as success).
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut cmd, "soundmind", &mut script);
+    std::io::Write::write_all(&mut std::io::stdout().lock(), &script)?;
     Ok(ExitCode::SUCCESS)
 }

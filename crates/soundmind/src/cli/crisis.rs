@@ -42,10 +42,26 @@ pub fn run(args: CrisisArgs, flags: FlagOverrides) -> anyhow::Result<ExitCode> {
             writeln!(out, "{}", directory.render_plain(Some(found)))?;
             Ok(ExitCode::SUCCESS)
         }
+        // Someone may be in crisis: a country without local lines (or a mistyped code) still gets help, and the
+        // command succeeds. The note goes first, so the lines are the last thing on the screen.
         Some(Err(unknown)) => {
-            eprintln!("soundmind: error: {unknown}");
+            let code = unknown.code.trim().to_ascii_uppercase();
+            if code.len() == 2 && code.bytes().all(|b| b.is_ascii_alphabetic()) {
+                writeln!(
+                    out,
+                    "There are no local help lines for {code} in Soundmind yet. These services help people \
+                     anywhere, and your local emergency number works too.\n"
+                )?;
+            } else {
+                writeln!(
+                    out,
+                    "\"{}\" is not a two-letter country code (for example GB, US, DE), so here are services that \
+                     help people anywhere; your local emergency number works too.\n",
+                    unknown.code.trim()
+                )?;
+            }
             writeln!(out, "{}", directory.render_plain(None))?;
-            Ok(ExitCode::from(super::EXIT_ERROR))
+            Ok(ExitCode::SUCCESS)
         }
     }
 }
