@@ -364,6 +364,9 @@ impl SessionService {
             return Screening::Clear;
         };
         let pieces = semantic::pieces(text);
+        if pieces.is_empty() {
+            return Screening::Clear;
+        }
         let refs: Vec<&str> = pieces.iter().map(String::as_str).collect();
         match embedder.embed(&refs, cancel) {
             Ok(vectors) => SemanticProbe::builtin().judge(&vectors),

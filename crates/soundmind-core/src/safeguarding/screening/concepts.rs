@@ -8,8 +8,9 @@
 //! a short cue starting at it) stands for, then looks at the stretch of speech around each *core* concept
 //! (death, a means, a farewell, an act of harm) and decides from what meets there:
 //!
-//! - **Concern** when a core concept meets the speaker with a second sign (a means with a plan or a time, a
-//!   blade with the body, two farewells, a wish with death): the layer infers a risk nobody said, so the app asks
+//! - **Concern** when a core concept meets the speaker with a second sign (a means with a plan, a time or a
+//!   search for how, a blade with the body, two farewells, a wish with death, "doing it" with a day), or is a
+//!   farewell that stands alone ("this is my last entry"): the layer infers a risk nobody said, so the app asks
 //!   its fixed safety check-in instead of a reflective question, and a "no" to that makes it a crisis;
 //! - **Crisis** only where inference is as plain as a phrase: an attempt under way (a means, a time, "already",
 //!   "right now"), or death joined with a means or a plan;
@@ -19,7 +20,11 @@
 //!   a word about her ward is missed: one more reason the layer only ever adds to the phrase layer.
 //!
 //! Every window is bounded ([`REACH`] tokens each side), and each token is looked up once, so the layer is
-//! linear in the length of the transcript, like the phrase layer.
+//! linear in the length of the transcript, like the phrase layer. A journal speaks in the first person, so a
+//! stretch with no person in it is the speaker's (speech-to-text often drops the "I").
+//!
+//! The cues were tuned on the dev split and the exemplar bank (`data/screening-exemplars.toml`), never on the
+//! held-out split; `tests/screening_eval.rs` prints all three.
 
 use std::sync::OnceLock;
 
