@@ -11,12 +11,12 @@
 
 use std::path::PathBuf;
 
-use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use soundmind_core::safeguarding::screening::semantic::KINDS;
 use soundmind_core::safeguarding::screening::{CrisisKind, screen};
 use soundmind_engine::{CancelToken, Embedder};
 use soundmind_local::LlamaEmbedder;
+use soundmind_testkit::screening::split;
 
 /// The share of hard negatives the semantic layer may add to what the other layers raise, on the tuned splits.
 const EXTRA_FALSE_ALARMS: f64 = 0.04;
@@ -24,21 +24,6 @@ const L2: f64 = 0.01;
 const STEPS: usize = 2000;
 const RATE: f64 = 0.1;
 const FOLDS: usize = 5;
-
-#[derive(Deserialize)]
-struct Corpus {
-    statement: Vec<Statement>,
-}
-
-#[derive(Deserialize)]
-#[allow(dead_code)]
-struct Statement {
-    text: String,
-    level: String,
-    category: String,
-    lang: String,
-    style: String,
-}
 
 fn kind_of(category: &str) -> Option<CrisisKind> {
     match category {
@@ -66,15 +51,7 @@ fn main() {
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("data/screening-probe.toml"));
 
-    let mut statements = Vec::new();
-    for file in [
-        "data/screening-exemplars.toml",
-        "crates/soundmind-core/tests/data/screening/dev.toml",
-    ] {
-        let text = std::fs::read_to_string(root.join(file)).expect(file);
-        let corpus: Corpus = toml::from_str(&text).expect(file);
-        statements.extend(corpus.statement);
-    }
+    let statements: Vec<_> = split("bank").into_iter().chain(split("dev")).collect();
     let texts: Vec<&str> = statements.iter().map(|s| s.text.as_str()).collect();
     let kinds: Vec<Option<CrisisKind>> = statements.iter().map(|s| kind_of(&s.category)).collect();
     let risk: Vec<f64> = kinds.iter().map(|k| f64::from(u8::from(k.is_some()))).collect();
