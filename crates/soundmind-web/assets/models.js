@@ -24,15 +24,25 @@
     }
     if (p.state === "done") setTimeout(() => location.reload(), 300);
   });
-  document.addEventListener("click", async (e) => {
-    const button = e.target.closest("button.download");
-    if (!button) return;
+  // Starts the download of one row; a refusal is shown in its status cell.
+  const startDownload = async (button) => {
     button.disabled = true;
     const unchecked = button.dataset.unverified ? "?allow_unverified=true" : "";
     const response = await window.soundmind.post(`/models/${encodeURIComponent(button.dataset.name)}/download${unchecked}`);
     if (!response.ok) {
       rows.get(button.dataset.name).querySelector(".model-status").textContent = await response.text();
       button.disabled = false;
+    }
+  };
+  document.addEventListener("click", (e) => {
+    const button = e.target.closest("button.download");
+    if (button) startDownload(button);
+  });
+  const getNeeded = document.getElementById("get-needed");
+  if (getNeeded) getNeeded.addEventListener("click", async () => {
+    getNeeded.disabled = true;
+    for (const button of document.querySelectorAll("tr.model.needed button.download")) {
+      if (!button.disabled) await startDownload(button);
     }
   });
   const form = document.getElementById("add-form");

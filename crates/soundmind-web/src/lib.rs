@@ -46,6 +46,9 @@ pub trait Engines: Send + Sync + 'static {
     fn model_store(&self, config: &Config) -> Result<soundmind_models::ModelStore, EngineSetupError>;
     /// The model of the crisis screen's semantic layer, when it is installed.
     fn semantic_screen(&self, config: &Config) -> Option<Arc<dyn soundmind_engine::Embedder>>;
+    /// The catalogue names of the models this configuration runs on this machine (speech, questions, the crisis
+    /// screen): what the Models page offers first.
+    fn needed_models(&self, config: &Config) -> Vec<String>;
 }
 
 /// What the app around the server does that a browser tab cannot. The desktop app provides one; `soundmind web`

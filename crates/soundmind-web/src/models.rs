@@ -85,6 +85,8 @@ struct ModelRow {
     licence: String,
     description: String,
     unverified: bool,
+    /// The configuration runs it on this machine.
+    needed: bool,
     progress: Option<Progress>,
 }
 
@@ -92,25 +94,34 @@ struct ModelRow {
 pub(crate) async fn page(State(state): State<AppState>) -> Result<Html<String>, PageError> {
     let config = state.config();
     let store = state.engines().model_store(&config).map_err(PageError::engine)?;
-    let rows: Vec<ModelRow> = store
+    let needed_names = state.engines().needed_models(&config);
+    let mut rows: Vec<ModelRow> = store
         .list()
         .map_err(PageError::other)?
         .into_iter()
         .map(|s| ModelRow {
             progress: state.downloads().get(&s.entry.name),
-            name: s.entry.name,
             kind: format!("{:?}", s.entry.kind).to_lowercase(),
             size: human_bytes(s.size_on_disk.unwrap_or(s.entry.size_bytes)),
             installed: s.installed,
             licence: s.entry.licence,
             description: s.entry.description,
             unverified: s.entry.unverified,
+            needed: needed_names.contains(&s.entry.name),
+            name: s.entry.name,
         })
         .collect();
+    // What the journal needs first (in the order it needs them), then what is installed, then the catalogue.
+    rows.sort_by_key(|row| {
+        let rank = needed_names.iter().position(|n| *n == row.name);
+        (rank.is_none(), rank, !row.installed)
+    });
+    let (needed, others): (Vec<ModelRow>, Vec<ModelRow>) = rows.into_iter().partition(|row| row.needed);
+    let missing = needed.iter().filter(|row| !row.installed).count();
     render(
         &state,
         "models.html",
-        json!({"models": rows, "dir": store.dir().display().to_string()}),
+        json!({"needed": needed, "others": others, "missing": missing, "dir": store.dir().display().to_string()}),
     )
 }
 

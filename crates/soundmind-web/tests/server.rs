@@ -67,6 +67,10 @@ impl Engines for FakeEngines {
     fn semantic_screen(&self, _: &Config) -> Option<Arc<dyn soundmind_engine::Embedder>> {
         None
     }
+
+    fn needed_models(&self, _: &Config) -> Vec<String> {
+        vec!["tiny.en".into(), "silero-v5.1.2".into()]
+    }
 }
 
 /// A running server, its fakes and a logged-in client.
@@ -779,4 +783,50 @@ fn no_page_or_script_tells_a_person_to_run_a_terminal_command() {
         }
     }
     assert!(checked >= 10, "only {checked} files checked");
+}
+
+#[test]
+fn the_models_page_offers_what_the_journal_needs_first_and_the_catalogue_behind_a_disclosure() {
+    let harness = Harness::start(&[]);
+    let page = harness.get("/models").text().unwrap();
+    let needed_at = page.find("What the journal needs").unwrap();
+    let button_at = page.find("id=\"get-needed\"").expect("one button gets them all");
+    let tiny_at = page.find("data-name=\"tiny.en\"").unwrap();
+    let vad_at = page.find("data-name=\"silero-v5.1.2\"").unwrap();
+    let all_at = page
+        .find("<details id=\"all-models\">")
+        .expect("the catalogue is closed by default");
+    let other_at = page.find("data-name=\"large-v3\"").unwrap();
+    assert!(
+        needed_at < button_at
+            && button_at < tiny_at
+            && tiny_at < vad_at
+            && vad_at < all_at
+            && all_at < other_at
+    );
+    assert!(
+        page.contains("2 of these 2 still need to be downloaded"),
+        "{page}"
+    );
+    assert_eq!(
+        page.matches("data-name=\"tiny.en\"").count(),
+        2,
+        "one row (and its button), listed once"
+    );
+
+    // Once installed, a needed model's row offers Remove with the page's CSRF token (rendered inside the macro),
+    // and the button is gone.
+    std::fs::create_dir_all(harness.home.path().join("models")).unwrap();
+    std::fs::write(harness.home.path().join("models/ggml-tiny.en.bin"), b"x").unwrap();
+    std::fs::write(harness.home.path().join("models/ggml-silero-v5.1.2.bin"), b"x").unwrap();
+    let page = harness.get("/models").text().unwrap();
+    assert!(
+        page.contains("Everything the journal needs is installed."),
+        "{page}"
+    );
+    assert!(!page.contains("id=\"get-needed\""));
+    assert!(
+        page.contains(&format!("name=\"csrf\" value=\"{}\"", harness.csrf)),
+        "the remove form carries the token"
+    );
 }

@@ -54,6 +54,44 @@ pub fn semantic_screen(config: &Config) -> Option<Arc<dyn Embedder>> {
         .then(|| Arc::new(LlamaEmbedder::new(path, threads)) as Arc<dyn Embedder>)
 }
 
+/// The catalogue names of the models the configuration runs locally: the speech model (when transcription is
+/// local), the chat model (when it is `local:` and in the catalogue), and the crisis screen's semantic layer.
+pub fn needed_models(config: &Config) -> Vec<String> {
+    let Ok(store) = model_store(config) else {
+        return Vec::new();
+    };
+    let catalog = store.catalog();
+    let mut needed = Vec::new();
+    if matches!(
+        config.stt_backend.value.as_str(),
+        "local" | "faster-whisper" | "whispercpp" | ""
+    ) {
+        let requested = config.stt_model.value.as_str();
+        let language = Some(config.language.value.as_str()).filter(|l| *l != "auto");
+        let name = match requested {
+            "default" | "" => default_whisper_model(Preset::Default, language),
+            other => other.to_string(),
+        };
+        needed.push(name);
+    }
+    if let Ok(spec) = ModelSpec::parse(&config.llm_model.value)
+        && spec.provider == Provider::Local
+    {
+        needed.push(spec.model);
+    }
+    let screening = &SemanticProbe::builtin().model_file;
+    needed.extend(
+        catalog
+            .entries()
+            .iter()
+            .filter(|e| &e.file_name == screening)
+            .map(|e| e.name.clone()),
+    );
+    needed.retain(|name| catalog.get(name).is_some());
+    needed.dedup();
+    needed
+}
+
 /// The chat model `spec` names (default: the config's `llm.model`), built but not loaded or contacted yet.
 pub fn chat_model(config: &Config, spec: Option<&str>) -> anyhow::Result<Box<dyn ChatModel>> {
     let spec = ModelSpec::parse(spec.unwrap_or(&config.llm_model.value))?;

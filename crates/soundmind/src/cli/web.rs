@@ -61,6 +61,10 @@ impl Engines for BinaryEngines {
     fn semantic_screen(&self, config: &Config) -> Option<Arc<dyn soundmind_engine::Embedder>> {
         engines::semantic_screen(config)
     }
+
+    fn needed_models(&self, config: &Config) -> Vec<String> {
+        engines::needed_models(config)
+    }
 }
 
 pub fn run(args: WebArgs, flags: FlagOverrides) -> anyhow::Result<ExitCode> {
