@@ -62,9 +62,10 @@ pub fn needed_models(config: &Config) -> Vec<String> {
     };
     let catalog = store.catalog();
     let mut needed = Vec::new();
-    if matches!(
+    // As in `transcriber`: every backend but the cloud one transcribes here.
+    if !matches!(
         config.stt_backend.value.as_str(),
-        "local" | "faster-whisper" | "whispercpp" | ""
+        "cloud-openai" | "openai" | "cloud"
     ) {
         let requested = config.stt_model.value.as_str();
         let language = Some(config.language.value.as_str()).filter(|l| *l != "auto");
