@@ -606,3 +606,48 @@ fn a_full_disk_mid_answer_keeps_what_was_recorded() {
     };
     assert!(answer.to_lowercase().contains("today started slowly"), "{answer}");
 }
+
+/// A statement of risk said aloud (espeak-ng speaks it, whisper transcribes it) stops the dialogue with the help
+/// lines before any question is asked, and the second answer on the command line is never taken.
+#[test]
+fn a_spoken_crisis_statement_stops_the_dialogue_with_help_lines() {
+    let home = tempfile::tempdir().unwrap();
+    let journal = tempfile::tempdir().unwrap();
+    let spoken = home.path().join("spoken.wav");
+    let status = Command::new("espeak-ng")
+        .args(["-v", "en-us", "-s", "150", "-w"])
+        .arg(&spoken)
+        .arg("Work was hard again today. Honestly, I want to kill myself.")
+        .status()
+        .expect("espeak-ng is installed by scripts/test");
+    assert!(status.success());
+    let (short, _) = clip("short");
+    let run = run_with(
+        command(
+            journal.path(),
+            home.path(),
+            &["--input", spoken.to_str().unwrap(), short.to_str().unwrap()],
+        ),
+        "",
+    );
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("someone you trust") && run.stdout.contains("Find A Helpline"),
+        "{}",
+        run.stdout
+    );
+    let (_, doc) = only_session(journal.path());
+    let exchanges = doc.exchanges();
+    assert_eq!(
+        exchanges.len(),
+        1,
+        "the second answer is not taken: {}",
+        doc.body()
+    );
+    let Answer::Text(answer) = &exchanges[0].answer else {
+        panic!("pending: {:?}", exchanges[0])
+    };
+    assert!(answer.to_lowercase().contains("kill myself"), "{answer}");
+    let log = std::fs::read_to_string(journal.path().join("events.log")).unwrap();
+    assert!(log.contains("crisis_flagged"), "{log}");
+}
